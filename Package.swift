@@ -1,0 +1,50 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "k8s-simulator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "k8s-simulator", targets: ["k8s-simulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Byte-level JSON value, parser and serializer: the hot path of every request.
+        .target(name: "KubeJSON"),
+        // The revisioned object store (SQLite today) and the watch hub.
+        .target(name: "KubeStore", dependencies: [
+            "KubeJSON",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Kubernetes API semantics: registry, strategies, handlers, selectors, patches.
+        .target(name: "KubeAPI", dependencies: [
+            "KubeJSON", "KubeStore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Listeners and wiring.
+        .target(name: "SimulatorServer", dependencies: [
+            "KubeAPI", "KubeStore", "KubeJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "k8s-simulator", dependencies: [
+            "SimulatorServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
+        .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
