@@ -44,7 +44,8 @@ let package = Package(
         ]),
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
-        .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON"]),
+        // Drives the real binary over HTTP (and kubectl), so it depends on the executable being built.
+        .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON", "k8s-simulator"]),
     ],
     swiftLanguageModes: [.v6]
 )

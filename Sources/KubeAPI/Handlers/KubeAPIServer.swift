@@ -1,0 +1,138 @@
+import Foundation
+import KubeJSON
+import KubeStore
+import Logging
+
+/// The Kubernetes API: turns requests into store operations with kube-apiserver's semantics. Every client
+/// (HTTP listeners, controllers, the ECP-AI adapter) goes through `handle` or the typed operations below it.
+public final class KubeAPIServer: Sendable {
+    public let store: any Store
+    public let registry: ResourceRegistry
+    public let version: ServerVersion
+    let logger: Logger
+    let allocator: ServiceIPAllocator
+    /// Largest request body accepted, as kube-apiserver's 3 MiB limit.
+    public static let maxBodySize = 3 * 1024 * 1024
+    /// Events a watcher may fall behind before it is cut off.
+    public let watchBufferLimit: Int
+
+    public init(store: any Store, registry: ResourceRegistry = ResourceRegistry(), version: ServerVersion = .default,
+                watchBufferLimit: Int = 10_000, logger: Logger = Logger(label: "kube-api"))
+    {
+        self.store = store
+        self.registry = registry
+        self.version = version
+        self.logger = logger
+        self.watchBufferLimit = watchBufferLimit
+        self.allocator = ServiceIPAllocator()
+    }
+
+    public func handle(_ request: APIRequest) async -> APIResponse {
+        do {
+            return try await route(request)
+        } catch {
+            return .error(error)
+        }
+    }
+
+    private func route(_ request: APIRequest) async throws(APIError) -> APIResponse {
+        if request.body.count > Self.maxBodySize { throw .tooLarge(limit: Self.maxBodySize) }
+        let path = request.path
+        switch path {
+        case "/healthz", "/livez", "/readyz":
+            return .text(200, "ok")
+        case "/version", "/version/":
+            return .json(200, version.json.serialized())
+        case "/api", "/api/":
+            return discoveryCore(request)
+        case "/apis", "/apis/":
+            return discoveryGroups(request)
+        default:
+            break
+        }
+        if path.hasPrefix("/healthz/") || path.hasPrefix("/livez/") || path.hasPrefix("/readyz/") {
+            return .text(200, "ok")
+        }
+        if let response = try discoveryGroupVersion(request) { return response }
+        let watchParam = request.queryValue("watch").map { $0 == "true" || $0 == "1" } ?? false
+        guard let info = RequestInfo.parse(method: request.method, path: path, watchParam: watchParam) else {
+            throw .notFoundPath()
+        }
+        guard let type = registry.lookup(group: info.group, version: info.version, resource: info.resource) else {
+            throw .notFoundPath()
+        }
+        return try await serve(request, info: info, type: type)
+    }
+
+    private func serve(_ request: APIRequest, info: RequestInfo, type: ResourceType) async throws(APIError) -> APIResponse {
+        if type.namespaced == false, info.namespace != nil, info.resource != "namespaces" { throw .notFoundPath() }
+        if let sub = info.subresource {
+            guard let subresource = type.subresource(sub) else { throw .notFoundPath() }
+            return try await serveSubresource(request, info: info, type: type, subresource: subresource)
+        }
+        let verbAllowed = type.verbs.contains(info.verb) || (info.verb == "watch" && type.verbs.contains("watch"))
+        guard verbAllowed else { throw .methodNotSupported(type.groupResource, info.verb) }
+        let namespace = type.namespaced ? info.namespace : nil
+        // A namespaced resource addressed without a namespace can only be listed or watched, across namespaces.
+        if type.namespaced, info.namespace == nil, !(info.verb == "list" || info.verb == "watch") || info.name != nil {
+            throw .notFoundPath()
+        }
+        switch info.verb {
+        case "get":
+            guard let name = info.name else { throw .notFoundPath() }
+            return try getResponse(type: type, namespace: namespace ?? "", name: name, request: request)
+        case "list":
+            return try listResponse(type: type, namespace: namespace, request: request)
+        case "watch":
+            return try watchResponse(type: type, namespace: namespace, name: info.name, request: request)
+        case "create":
+            if info.name != nil { throw .methodNotSupported(type.groupResource, "create") }
+            return try await createResponse(type: type, namespace: namespace ?? "", request: request)
+        case "update":
+            guard let name = info.name else { throw .methodNotSupported(type.groupResource, "update") }
+            return try await updateResponse(type: type, namespace: namespace ?? "", name: name, request: request)
+        case "patch":
+            guard let name = info.name else { throw .methodNotSupported(type.groupResource, "patch") }
+            return try await patchResponse(type: type, namespace: namespace ?? "", name: name, request: request)
+        case "delete":
+            guard let name = info.name else { throw .notFoundPath() }
+            return try await deleteResponse(type: type, namespace: namespace ?? "", name: name, request: request)
+        case "deletecollection":
+            return try await deleteCollectionResponse(type: type, namespace: namespace, request: request)
+        default:
+            throw .methodNotSupported(type.groupResource, info.verb)
+        }
+    }
+
+    func key(_ type: ResourceType, _ namespace: String, _ name: String) -> ObjectKey {
+        ObjectKey(resource: type.storageResource, namespace: type.namespaced ? namespace : "", name: name)
+    }
+
+    func getResponse(type: ResourceType, namespace: String, name: String, request: APIRequest) throws(APIError) -> APIResponse {
+        let object = try getObject(type: type, namespace: namespace, name: name)
+        return .json(200, object.bytes)
+    }
+
+    /// The stored object, or 404.
+    public func getObject(type: ResourceType, namespace: String, name: String) throws(APIError) -> StoredObject {
+        guard let object = store.get(key(type, namespace, name)) else { throw .notFound(type.groupResource, name) }
+        return object
+    }
+}
+
+/// What `/version` reports. The minor decides which kubectl the gcloud dispatcher runs (contract §0).
+public struct ServerVersion: Sendable {
+    public var major: String
+    public var minor: String
+    public var gitVersion: String
+
+    public static let `default` = ServerVersion(major: "1", minor: "32", gitVersion: "v1.32.0")
+
+    public var json: JSON {
+        [
+            "major": .string(major), "minor": .string(minor), "gitVersion": .string(gitVersion),
+            "gitCommit": "k8s-simulator", "gitTreeState": "clean", "buildDate": "2026-11-01T00:00:00Z",
+            "goVersion": "go1.23.4", "compiler": "gc", "platform": "linux/amd64",
+        ]
+    }
+}

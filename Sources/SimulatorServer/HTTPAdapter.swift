@@ -1,0 +1,55 @@
+import Hummingbird
+import HummingbirdCore
+import KubeAPI
+import NIOCore
+
+/// Bridges Hummingbird requests to the transport-free API layer and its responses back, streaming watch bodies
+/// chunk by chunk and cancelling them the moment the client disconnects.
+struct KubeResponder<Context: RequestContext>: HTTPResponder {
+    let api: KubeAPIServer
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = field.value
+        }
+        var body: [UInt8] = []
+        var hummingbirdRequest = request
+        do {
+            let buffer = try await hummingbirdRequest.collectBody(upTo: KubeAPIServer.maxBodySize)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            return Self.response(.error(.tooLarge(limit: KubeAPIServer.maxBodySize)), request: request)
+        }
+        let apiRequest = APIRequest(
+            method: request.method.rawValue, path: request.uri.path,
+            query: request.uri.query.map { APIRequest.parseQuery($0) } ?? [],
+            headers: headers, body: body)
+        let response = await api.handle(apiRequest)
+        return Self.response(response, request: hummingbirdRequest)
+    }
+
+    static func response(_ response: APIResponse, request: Request) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        let status = HTTPResponse.Status(code: response.status)
+        switch response.body {
+        case .bytes(let bytes):
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let stream):
+            let body = ResponseBody { writer in
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    try await stream.run { bytes in
+                        try await writer.write(ByteBuffer(bytes: bytes))
+                    }
+                } onInboundClosed: {
+                    stream.cancel()
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: status, headers: fields, body: body)
+        }
+    }
+}
