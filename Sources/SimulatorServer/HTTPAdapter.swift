@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HTTPTypes
 import KubeAPI
 import NIOCore
 

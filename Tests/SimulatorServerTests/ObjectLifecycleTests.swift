@@ -4,7 +4,7 @@ import XCTest
 /// Create, read, update and delete through real HTTP against the real binary, checked against what
 /// kube-apiserver answers.
 final class ObjectLifecycleTests: XCTestCase {
-    static var server: SimulatorProcess!
+    nonisolated(unsafe) static var server: SimulatorProcess!
 
     override class func setUp() {
         server = try! SimulatorProcess(extraArguments: ["--in-memory"])

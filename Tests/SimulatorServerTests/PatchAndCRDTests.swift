@@ -3,7 +3,7 @@ import XCTest
 
 /// The three patch types through HTTP, and CustomResourceDefinitions from creation to deletion.
 final class PatchAndCRDTests: XCTestCase {
-    static var server: SimulatorProcess!
+    nonisolated(unsafe) static var server: SimulatorProcess!
     override class func setUp() { server = try! SimulatorProcess(extraArguments: ["--in-memory"]) }
     override class func tearDown() { server.stop() }
     var server: SimulatorProcess { Self.server }

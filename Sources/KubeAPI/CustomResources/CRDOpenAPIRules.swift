@@ -109,7 +109,7 @@ struct OpenAPISchemaRules {
 
     /// `[]string{"a", "b"}`, as Go prints a string slice with `%#v`.
     private static func goStrings(_ list: [String]) -> String {
-        "[]string{" + list.map(GoFormat.quote).joined(separator: ", ") + "}"
+        "[]string{" + list.map { GoFormat.quote($0) }.joined(separator: ", ") + "}"
     }
 
     private func extensionErrors(_ s: StructuralSchema, path: FieldPath) -> [FieldError] {

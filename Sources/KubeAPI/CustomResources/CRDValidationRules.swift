@@ -123,7 +123,7 @@ extension CRDValidator {
     func storedVersionsErrors() -> [FieldError] {
         let path = FieldPath("status").child("storedVersions")
         let stored = (crd[path: "status", "storedVersions"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
-        let rendered = "[]string{" + stored.map(GoFormat.quote).joined(separator: ", ") + "}"
+        let rendered = "[]string{" + stored.map { GoFormat.quote($0) }.joined(separator: ", ") + "}"
         if stored.isEmpty {
             return [SchemaErrors.invalid(path, rendered: stored.isEmpty ? "[]string(nil)" : rendered,
                 "must have at least one stored version")]

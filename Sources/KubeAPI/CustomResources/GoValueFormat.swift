@@ -60,32 +60,6 @@ enum GoFormat {
         return (d.sign == .minus, digits, exponent + pointAfter - 1)
     }
 
-    /// `%q` (strconv.Quote): double quotes, with backslash escapes for quotes, backslashes and control bytes.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + (hex.count < 2 ? "0" : "") + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// `%#v` of an unstructured value: `map[string]interface {}{"a":1}`, `[]interface {}{"x"}`.
     static func syntax(_ value: JSON) -> String {
         switch value {
@@ -94,7 +68,7 @@ enum GoFormat {
         case .int(let i): return String(i)
         case .double(let d): return float(d)
         case .string(let s): return quote(s)
-        case .array(let a): return "[]interface {}{" + a.map(syntax).joined(separator: ", ") + "}"
+        case .array(let a): return "[]interface {}{" + a.map { syntax($0) }.joined(separator: ", ") + "}"
         case .object(let o):
             let members = o.entries.sorted { $0.key < $1.key }.map { quote($0.key) + ":" + syntax($0.value) }
             return "map[string]interface {}{" + members.joined(separator: ", ") + "}"
@@ -122,7 +96,7 @@ enum SchemaErrors {
         FieldError(.typeInvalid, fieldName(path), value: GoFormat.fieldValue(value), detail)
     }
     static func notSupported(_ path: FieldPath, _ value: JSON, _ supported: [String]) -> FieldError {
-        let list = supported.map(GoFormat.quote).joined(separator: ", ")
+        let list = supported.map { GoFormat.quote($0) }.joined(separator: ", ")
         return FieldError(.notSupported, fieldName(path), value: GoFormat.fieldValue(value),
             supported.isEmpty ? "" : "supported values: \(list)")
     }

@@ -8,33 +8,37 @@ import KubeJSON
 /// `FieldPath("")` gives `spec.replicas: ...`). Names inside messages are relative to `value`, as kube-openapi
 /// prints them: `spec.replicas in body must be of type integer: "string"`.
 ///
-/// ObjectMeta of the object itself (name, namespace, labels...) is not checked here: that is the generic
-/// metadata validation every kind gets. The schema's own rules for `metadata.name` and `metadata.generateName`
-/// are applied, because they are part of the schema.
-public func validate(_ value: JSON, schema: StructuralSchema, path: FieldPath = FieldPath("")) -> [FieldError] {
-    var errors = schemaValidationErrors(value, schema: schema, path: path)
+/// With `isResourceRoot` (the default) `value` is a whole custom resource: its `apiVersion`, `kind` and
+/// `metadata` are left to the generic TypeMeta/ObjectMeta checks every kind gets, except that the schema's own
+/// rules for `metadata.name` and `metadata.generateName` apply (the only ones a CRD may declare there).
+public func validate(_ value: JSON, schema: StructuralSchema, path: FieldPath = FieldPath(""),
+                     isResourceRoot: Bool = true) -> [FieldError] {
+    var errors = OpenAPIValidator(base: path, resourceRoot: isResourceRoot).validate(value, schema, name: "")
     errors += embeddedResourceErrors(value, schema: schema, path: path)
     errors += listSetAndMapErrors(value, schema: schema, path: path)
     return errors
 }
 
 extension StructuralSchema {
-    /// `validate(value, schema: self, path:)`.
-    public func validate(_ value: JSON, path: FieldPath = FieldPath("")) -> [FieldError] {
-        KubeAPI.validate(value, schema: self, path: path)
+    /// `validate(value, schema: self, path:, isResourceRoot:)`.
+    public func validate(_ value: JSON, path: FieldPath = FieldPath(""), isResourceRoot: Bool = true) -> [FieldError] {
+        KubeAPI.validate(value, schema: self, path: path, isResourceRoot: isResourceRoot)
     }
 }
 
-/// Only the OpenAPI checks of kube-openapi (no embedded-resource or list-type rules), as
+/// Only the OpenAPI checks of kube-openapi (no embedded-resource or list-type rules) of a plain value, as
 /// `ValidateCustomResource` returns them.
 public func schemaValidationErrors(_ value: JSON, schema: StructuralSchema, path: FieldPath = FieldPath("")) -> [FieldError] {
-    OpenAPIValidator(base: path).validate(value, schema, name: "")
+    OpenAPIValidator(base: path, resourceRoot: false).validate(value, schema, name: "")
 }
 
 /// kube-openapi's `SchemaValidator`, following its order of checks and its wording. Each check returns its
 /// errors so `anyOf`/`oneOf` can compare alternatives.
 struct OpenAPIValidator {
     let base: FieldPath
+    /// The value validated under the empty name is a resource: its TypeMeta/ObjectMeta are skipped but for
+    /// the name rules.
+    var resourceRoot = false
 
     /// Where an error with kube-openapi name `name` is reported: the base path plus the name.
     func fieldPath(_ name: String) -> FieldPath {
@@ -343,13 +347,34 @@ struct OpenAPIValidator {
                 errors += validate(value, additionalSchema, name: "\(name).\(key)")
             }
         }
+        let atResourceRoot = resourceRoot && name.isEmpty
         for propertyName in s.propertyNames {
             guard let value = object[propertyName], let propertySchema = s.properties[propertyName] else { continue }
             let childName = name.isEmpty ? propertyName : "\(name).\(propertyName)"
+            if atResourceRoot && Self.resourceMetaFields.contains(propertyName) {
+                errors += nameRuleErrors(value, propertySchema, name: childName, isMetadata: propertyName == "metadata")
+                continue
+            }
             errors += validate(value, propertySchema, name: childName)
         }
-        for key in s.required where object[key] == nil {
+        for key in s.required where object[key] == nil && !(atResourceRoot && Self.resourceMetaFields.contains(key)) {
             errors.append(SchemaErrors.required(fieldPath("\(name).\(key)")))
+        }
+        return errors
+    }
+}
+
+extension OpenAPIValidator {
+    static let resourceMetaFields: Set<String> = ["apiVersion", "kind", "metadata"]
+
+    /// At a resource's root only `metadata.name` and `metadata.generateName` are checked against the schema.
+    fileprivate func nameRuleErrors(_ value: JSON, _ s: StructuralSchema, name: String, isMetadata: Bool) -> [FieldError] {
+        guard isMetadata, case .object(let meta) = value else { return [] }
+        var errors: [FieldError] = []
+        for key in ["name", "generateName"] {
+            if let member = meta[key], let sub = s.properties[key] {
+                errors += validate(member, sub, name: "\(name).\(key)")
+            }
         }
         return errors
     }

@@ -123,9 +123,10 @@ extension KubeAPIServer {
         }
     }
 
+    /// Prunes, drops unset nulls and applies defaults, in apiextensions' order; returns the pruned paths.
     func customResourcePrune(_ object: inout JSON, custom: CustomResourceVersion) -> [String] {
         guard let schema = custom.schema else { return [] }
-        return prune(&object, schema: schema)
+        return prepareCustomResource(&object, schema: schema)
     }
 
     func customResourceDefault(_ object: inout JSON, custom: CustomResourceVersion) {
@@ -135,10 +136,6 @@ extension KubeAPIServer {
 
     func customResourceValidate(_ object: JSON, custom: CustomResourceVersion) -> [FieldError] {
         guard let schema = custom.schema else { return [] }
-        var value = object
-        value["metadata"] = nil
-        value["apiVersion"] = nil
-        value["kind"] = nil
-        return validate(value, schema: schema)
+        return validate(object, schema: schema)
     }
 }

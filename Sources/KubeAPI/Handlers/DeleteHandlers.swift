@@ -140,7 +140,7 @@ extension KubeAPIServer {
     }
 
     func afterDelete(type: ResourceType, stored: StoredObject) async {
-        if type.group == "apiextensions.k8s.io", type.kind == "CustomResourceDefinition" {
+        if type.isCustomResourceDefinition {
             await customResourceDefinitionDeleted(stored)
         }
         if type.group.isEmpty, type.kind == "Service" {

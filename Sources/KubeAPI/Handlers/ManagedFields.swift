@@ -72,8 +72,8 @@ enum ManagedFields {
     }
 
     /// Records that `manager` wrote `object` with `operation` (Update or Apply), replacing that manager's entry.
-    static func record(in object: inout JSON, previous: JSON?, manager: String, operation: String, apiVersion: String,
-                       subresource: String?, time: String)
+    static func record(in object: inout JSON, previous: JSON?, sent: JSON? = nil, manager: String, operation: String,
+                       apiVersion: String, subresource: String?, time: String)
     {
         var entries = previous?[path: "metadata", "managedFields"]?.arrayValue ?? []
         let index = entries.firstIndex {
@@ -85,7 +85,7 @@ enum ManagedFields {
             fieldsV1 = changedFields(old: previous, new: object)
             if let index, let existing = entries[index]["fieldsV1"] { fieldsV1 = union(existing, fieldsV1) }
         } else {
-            fieldsV1 = fieldSet(of: object)
+            fieldsV1 = fieldSet(of: sent ?? object)
         }
         var entry: JSONObject = [
             "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),

@@ -16,6 +16,9 @@ extension KubeAPIServer {
 
     public func create(type: ResourceType, namespace: String, object input: JSON, options: WriteOptions) async throws(APIError) -> WriteOutcome {
         var object = try checkIdentity(input, type: type, namespace: namespace, name: nil)
+        // Fields the client set are its own; defaults and server-owned status are not attributed to it.
+        var sent = object
+        if type.hasStatus { sent["status"] = nil }
         let now = Timestamp.now()
         if object[path: "metadata", "resourceVersion"]?.stringValue.map({ !$0.isEmpty }) == true {
             throw .badRequest("resourceVersion should not be set on objects to be created")
@@ -33,14 +36,13 @@ extension KubeAPIServer {
         object[path: "metadata", "selfLink"] = nil
         object[path: "metadata", "generation"] = tracksGeneration(type) ? .int(1) : nil
         resetStatusOnCreate(&object, type: type)
-        var warnings = try applySchema(&object, type: type, validation: options.fieldValidation)
+        let warnings = try applySchema(&object, type: type, validation: options.fieldValidation)
         applyDefaults(&object, type: type)
         try await allocate(&object, type: type, dryRun: options.dryRun)
         try validateCreate(object, type: type)
         if type.namespaced { try checkNamespaceAcceptsCreate(namespace, type: type, name: name) }
-        ManagedFields.record(in: &object, previous: nil, manager: options.manager, operation: "Update",
+        ManagedFields.record(in: &object, previous: nil, sent: sent, manager: options.manager, operation: "Update",
                              apiVersion: type.groupVersion, subresource: nil, time: Timestamp.rfc3339(now))
-        warnings += []
         if options.dryRun {
             return WriteOutcome(bytes: object.serialized(), status: 201, warnings: warnings, stored: nil)
         }
@@ -249,7 +251,7 @@ extension KubeAPIServer {
 
     /// Hook for work that follows a committed write of a kind with dependent resources (CRDs).
     func afterWrite(type: ResourceType, stored: StoredObject, previous: JSON?) async {
-        if type.group == "apiextensions.k8s.io", type.kind == "CustomResourceDefinition" {
+        if type.isCustomResourceDefinition {
             await customResourceDefinitionChanged(stored)
         }
     }

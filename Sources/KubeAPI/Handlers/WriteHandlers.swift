@@ -94,7 +94,8 @@ extension KubeAPIServer {
                 return try StrategicMergePatch.apply(patch, to: original, schema: patchSchema(for: resource))
             }
         } catch {
-            throw APIError(code: error.code, reason: error.code == 400 ? "BadRequest" : "Invalid", message: error.message)
+            throw APIError(code: error.code, reason: error.reason, message: error.message,
+                           details: error.code == 422 ? .object(JSONObject()) : nil)
         }
     }
 }

@@ -141,10 +141,10 @@ public enum JSONPatch {
         }
         if path.isEmpty {
             // Only the whole-document replace is special-cased, and only objects or arrays may replace it.
-            switch op.value {
-            case .object?, .array?: doc = op.value!
-            default: throw .unprocessable("replace operation value must be object or array: %!w(<nil>)")
+            guard let value = op.value, value.isContainer else {
+                throw .unprocessable("replace operation value must be object or array: %!w(<nil>)")
             }
+            doc = value
             return
         }
         let value = op.value ?? .null

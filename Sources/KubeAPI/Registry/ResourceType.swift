@@ -58,6 +58,7 @@ public struct ResourceType: Sendable {
     public var groupVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
     public var groupResource: GroupResource { GroupResource(group: group, resource: plural) }
     public var listKind: String { custom?.listKind ?? kind + "List" }
+    public var isCustomResourceDefinition: Bool { group == "apiextensions.k8s.io" && kind == "CustomResourceDefinition" }
     public var hasStatus: Bool { subresources.contains { $0.name == "status" } }
     public func subresource(_ name: String) -> SubresourceType? { subresources.first { $0.name == name } }
 

@@ -27,7 +27,7 @@ enum CoreDefaults {
         }
         secret.kEdit("data", create: true) { data in
             for e in stringData.entries {
-                data[e.key] = .string(Base64.encode(Array((e.value.stringValue ?? "").utf8)))
+                data[e.key] = .string(SecretBase64.encode(Array((e.value.stringValue ?? "").utf8)))
             }
         }
         secret["stringData"] = nil
@@ -86,7 +86,7 @@ enum CoreDefaults {
 }
 
 /// Standard base64 with padding, as Go's encoding/json uses for []byte fields.
-enum Base64 {
+enum SecretBase64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ bytes: [UInt8]) -> String {
@@ -110,7 +110,7 @@ enum Base64 {
     }
 
     /// The decoded bytes, or the offset of the first bad input byte, worded as Go reports it.
-    static func decode(_ text: String) -> Result<[UInt8], Base64Error> {
+    static func decode(_ text: String) -> Result<[UInt8], SecretBase64Error> {
         var values: [UInt8] = []
         var padding = 0
         var offset = 0
@@ -121,12 +121,12 @@ enum Base64 {
                 padding += 1
                 continue
             }
-            guard padding == 0, let v = decodeChar(c) else { return .failure(Base64Error(offset: offset)) }
+            guard padding == 0, let v = decodeChar(c) else { return .failure(SecretBase64Error(offset: offset)) }
             values.append(v)
         }
         let total = values.count + padding
         guard total % 4 == 0, padding <= 2, !(padding > 0 && values.count % 4 + padding != 4) else {
-            return .failure(Base64Error(offset: max(0, offset - padding)))
+            return .failure(SecretBase64Error(offset: max(0, offset - padding)))
         }
         var out: [UInt8] = []
         var i = 0
@@ -154,7 +154,7 @@ enum Base64 {
     }
 }
 
-struct Base64Error: Error {
+struct SecretBase64Error: Error {
     var offset: Int
     var message: String { "illegal base64 data at input byte \(offset)" }
 }

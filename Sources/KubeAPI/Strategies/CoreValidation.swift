@@ -17,7 +17,7 @@ enum CoreValidation {
 
     /// Finalizer names are qualified names, with "kubernetes" allowed bare for namespaces.
     static func finalizerName(_ name: String, _ path: FieldPath) -> [FieldError] {
-        var errs = Common.qualifiedName(name, path)
+        var errs = StrategyCheck.qualifiedName(name, path)
         if errs.isEmpty && !name.contains("/") && name != "kubernetes" {
             errs.append(.invalid(path.description, name, "name is neither a standard finalizer name nor is it fully qualified"))
         }
@@ -32,14 +32,14 @@ enum CoreValidation {
         let binary = cm.kObject("binaryData")
         for e in (cm.kObject("data")?.entries ?? []).sorted(by: { $0.key < $1.key }) {
             let p = FieldPath("data").key(e.key).description
-            errs += Fmt.isConfigMapKey(e.key).map { .invalid(p, e.key, $0) }
+            errs += StrategyFormat.isConfigMapKey(e.key).map { .invalid(p, e.key, $0) }
             if binary?[e.key] != nil { errs.append(.invalid(p, e.key, "duplicate of key present in binaryData")) }
             total += e.value.stringValue?.utf8.count ?? 0
         }
         for e in (binary?.entries ?? []).sorted(by: { $0.key < $1.key }) {
             let p = FieldPath("binaryData").key(e.key).description
-            errs += Fmt.isConfigMapKey(e.key).map { .invalid(p, e.key, $0) }
-            switch Base64.decode(e.value.stringValue ?? "") {
+            errs += StrategyFormat.isConfigMapKey(e.key).map { .invalid(p, e.key, $0) }
+            switch SecretBase64.decode(e.value.stringValue ?? "") {
             case .success(let bytes): total += bytes.count
             case .failure(let err): errs.append(.invalid(p, "<value omitted>", err.message))
             }
@@ -73,8 +73,8 @@ enum CoreValidation {
         var decoded: [String: [UInt8]] = [:]
         for e in (secret.kObject("data")?.entries ?? []).sorted(by: { $0.key < $1.key }) {
             let p = dataPath.key(e.key).description
-            errs += Fmt.isConfigMapKey(e.key).map { .invalid(p, e.key, $0) }
-            switch Base64.decode(e.value.stringValue ?? "") {
+            errs += StrategyFormat.isConfigMapKey(e.key).map { .invalid(p, e.key, $0) }
+            switch SecretBase64.decode(e.value.stringValue ?? "") {
             case .success(let bytes):
                 total += bytes.count
                 decoded[e.key] = bytes
@@ -123,7 +123,7 @@ enum CoreValidation {
 
     static func validateSecretUpdate(_ new: JSON, old: JSON) -> [FieldError] {
         var errs: [FieldError] = []
-        errs += Common.immutable(new["type"], old["type"], FieldPath("type"))
+        errs += StrategyCheck.immutable(new["type"], old["type"], FieldPath("type"))
         errs += validateSecret(new)
         if old.kBool("immutable") == true {
             if new.kBool("immutable") != true { errs.append(.forbidden("immutable", immutableWhenSet)) }
@@ -152,7 +152,7 @@ enum CoreValidation {
             }
             let controller = event.kStr("reportingController")
             if controller.isEmpty { errs.append(.required("reportingController")) }
-            errs += Fmt.isQualifiedName(controller).map { .invalid("reportingController", controller, $0) }
+            errs += StrategyFormat.isQualifiedName(controller).map { .invalid("reportingController", controller, $0) }
             for (field, limit) in [("reportingInstance", 128), ("action", 128), ("reason", 128)] {
                 let v = event.kStr(field)
                 if v.isEmpty { errs.append(.required(field)) }
@@ -162,7 +162,7 @@ enum CoreValidation {
                 errs.append(.invalid("message", "", "can have at most 1024 characters"))
             }
         }
-        errs += Fmt.isDNS1123Subdomain(namespace).map { .invalid("namespace", namespace, $0) }
+        errs += StrategyFormat.isDNS1123Subdomain(namespace).map { .invalid("namespace", namespace, $0) }
         guard strict else { return errs }
         if let series = event.kChild("series") {
             if (series.kInt("count") ?? 0) < 2 { errs.append(.invalid("series.count", "", "should be at least 2")) }
@@ -190,7 +190,7 @@ enum CoreValidation {
             ("related", "related"), ("reportingController", "reportingController"), ("reportingInstance", "reportingInstance"),
         ]
         for (field, path) in fields {
-            errs += Common.immutable(new[field], old[field], FieldPath(path))
+            errs += StrategyCheck.immutable(new[field], old[field], FieldPath(path))
         }
         return errs
     }
@@ -202,8 +202,8 @@ enum CoreValidation {
         let spec = node["spec"] ?? [:]
         let specPath = FieldPath("spec")
         let cidrs = spec.kArray("podCIDRs")
-        for (i, c) in cidrs.enumerated() where !Fmt.isCIDR(c.stringValue ?? "") {
-            errs.append(.invalid(specPath.child("podCIDRs").index(i).description, c.stringValue ?? "", Fmt.cidrError))
+        for (i, c) in cidrs.enumerated() where !StrategyFormat.isCIDR(c.stringValue ?? "") {
+            errs.append(.invalid(specPath.child("podCIDRs").index(i).description, c.stringValue ?? "", StrategyFormat.cidrError))
         }
         if cidrs.count > 2 {
             errs.append(.invalidRendered(specPath.child("podCIDRs").description, GoRender.stringSlice(spec["podCIDRs"]), "may specify no more than one CIDR for each IP family"))
@@ -212,19 +212,19 @@ enum CoreValidation {
         for (i, t) in spec.kArray("taints").enumerated() {
             let p = specPath.child("taints").index(i)
             let key = t.kStr("key"), effect = t.kStr("effect")
-            errs += Common.qualifiedName(key, p.child("key"))
-            errs += Fmt.isLabelValue(t.kStr("value")).map { .invalid(p.child("value").description, t.kStr("value"), $0) }
-            errs += Common.oneOf(effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"], p.child("effect"))
+            errs += StrategyCheck.qualifiedName(key, p.child("key"))
+            errs += StrategyFormat.isLabelValue(t.kStr("value")).map { .invalid(p.child("value").description, t.kStr("value"), $0) }
+            errs += StrategyCheck.oneOf(effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"], p.child("effect"))
             if !seen.insert(key + "\u{0}" + effect).inserted {
-                errs.append(.duplicate(p.description, .string(key)).with(detail: "taints must be unique by key and effect pair"))
+                errs.append(.duplicate(p.description, .string(key)).replacingDetail("taints must be unique by key and effect pair"))
             }
         }
         for field in ["capacity", "allocatable"] {
             for e in node["status"]?.kObject(field)?.entries ?? [] {
                 let p = FieldPath("status").child(field).key(e.key)
-                errs += Common.qualifiedName(e.key, p)
+                errs += StrategyCheck.qualifiedName(e.key, p)
                 if let q = Quantity.parse(json: e.value) {
-                    if q.sign < 0 { errs.append(.invalid(p.description, q.description, Common.nonNegativeMessage)) }
+                    if q.sign < 0 { errs.append(.invalid(p.description, q.description, StrategyCheck.nonNegativeMessage)) }
                 } else {
                     errs.append(.invalid(p.description, e.value, Quantity.syntaxError))
                 }
@@ -255,7 +255,7 @@ enum CoreValidation {
         for (i, item) in (lr["spec"]?.kArray("limits") ?? []).enumerated() {
             let p = FieldPath("spec").child("limits").index(i)
             let type = item.kStr("type")
-            let typeErrs = Common.qualifiedName(type, p.child("type"))
+            let typeErrs = StrategyCheck.qualifiedName(type, p.child("type"))
             errs += typeErrs
             if typeErrs.isEmpty && !type.contains("/") && !["Pod", "Container", "PersistentVolumeClaim"].contains(type) {
                 errs.append(.invalid(p.child("type").description, type, "must be a standard limit type or fully qualified"))
@@ -271,7 +271,7 @@ enum CoreValidation {
                 for e in entries.sorted(by: { $0.key < $1.key }) {
                     let kp = p.child(key).key(e.key)
                     errs += type == "Pod" || type == "Container"
-                        ? ContainerValidation.validateResourceName(e.key, kp) : Common.qualifiedName(e.key, kp)
+                        ? ContainerValidation.validateResourceName(e.key, kp) : StrategyCheck.qualifiedName(e.key, kp)
                     if let q = Quantity.parse(json: e.value) {
                         lists[key, default: [:]][e.key] = q
                     } else {
@@ -318,7 +318,7 @@ enum CoreValidation {
         let spec = quota["spec"] ?? [:]
         for e in (spec.kObject("hard")?.entries ?? []).sorted(by: { $0.key < $1.key }) {
             let p = FieldPath("spec").child("hard").key(e.key)
-            var nameErrs = Common.qualifiedName(e.key, p)
+            var nameErrs = StrategyCheck.qualifiedName(e.key, p)
             if nameErrs.isEmpty && !e.key.contains("/") && !standardQuotaResources.contains(e.key)
                 && !e.key.hasPrefix("hugepages-") && !e.key.hasPrefix("requests.hugepages-") {
                 nameErrs.append(.invalid(p.description, e.key, "must be a standard resource for quota"))
@@ -329,14 +329,14 @@ enum CoreValidation {
                 continue
             }
             if q.sign < 0 {
-                errs.append(.invalid(p.description, q.description, Common.nonNegativeMessage))
+                errs.append(.invalid(p.description, q.description, StrategyCheck.nonNegativeMessage))
             } else if (integerQuotaResources.contains(e.key) || e.key.hasPrefix("count/")) && q.milliValue % 1000 != 0 {
                 errs.append(.invalid(p.description, q.description, "must be an integer"))
             }
         }
         let scopes = ["BestEffort", "CrossNamespacePodAffinity", "NotBestEffort", "NotTerminating", "PriorityClass", "Terminating", "VolumeAttributesClass"]
         for (i, s) in spec.kArray("scopes").enumerated() {
-            errs += Common.oneOf(s.stringValue, scopes, FieldPath("spec").child("scopes").index(i))
+            errs += StrategyCheck.oneOf(s.stringValue, scopes, FieldPath("spec").child("scopes").index(i))
         }
         return errs
     }
@@ -348,8 +348,8 @@ enum CoreValidation {
         for (i, subset) in ep.kArray("subsets").enumerated() {
             let sp = FieldPath("subsets").index(i)
             for list in ["addresses", "notReadyAddresses"] {
-                for (j, a) in subset.kArray(list).enumerated() where !Fmt.isIP(a.kStr("ip")) {
-                    errs.append(.invalid(sp.child(list).index(j).child("ip").description, a.kStr("ip"), Fmt.ipError))
+                for (j, a) in subset.kArray(list).enumerated() where !StrategyFormat.isIP(a.kStr("ip")) {
+                    errs.append(.invalid(sp.child(list).index(j).child("ip").description, a.kStr("ip"), StrategyFormat.ipError))
                 }
             }
             let ports = subset.kArray("ports")
@@ -359,11 +359,11 @@ enum CoreValidation {
                 if ports.count > 1 && name.isEmpty {
                     errs.append(.required(pp.child("name").description))
                 } else if !name.isEmpty {
-                    errs += Common.dnsLabel(name, pp.child("name"))
+                    errs += StrategyCheck.dnsLabel(name, pp.child("name"))
                 }
                 let num = port.kInt("port") ?? 0
-                errs += Fmt.isValidPortNum(num).map { .invalid(pp.child("port").description, .int(num), $0) }
-                errs += Common.oneOf(port.kString("protocol"), ContainerValidation.portProtocols, pp.child("protocol"))
+                errs += StrategyFormat.isValidPortNum(num).map { .invalid(pp.child("port").description, .int(num), $0) }
+                errs += StrategyCheck.oneOf(port.kString("protocol"), ContainerValidation.portProtocols, pp.child("protocol"))
             }
         }
         return errs
@@ -371,7 +371,7 @@ enum CoreValidation {
 }
 
 extension FieldError {
-    func with(detail: String) -> FieldError {
+    func replacingDetail(_ detail: String) -> FieldError {
         var copy = self
         copy.detail = detail
         return copy

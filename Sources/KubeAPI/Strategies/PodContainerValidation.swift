@@ -20,16 +20,16 @@ enum ContainerValidation {
         if name.isEmpty {
             errs.append(.required(path.child("name").description))
         } else {
-            errs += Common.dnsLabel(name, path.child("name"))
+            errs += StrategyCheck.dnsLabel(name, path.child("name"))
         }
         if c.kStr("image").isEmpty { errs.append(.required(path.child("image").description)) }
-        errs += Common.oneOf(c.kString("terminationMessagePolicy"), ["File", "FallbackToLogsOnError"],
+        errs += StrategyCheck.oneOf(c.kString("terminationMessagePolicy"), ["File", "FallbackToLogsOnError"],
                              path.child("terminationMessagePolicy"))
         errs += validatePorts(c.kArray("ports"), path.child("ports"))
         errs += validateEnv(c.kArray("env"), path.child("env"))
         errs += validateEnvFrom(c.kArray("envFrom"), path.child("envFrom"))
         errs += validateVolumeMounts(c.kArray("volumeMounts"), volumes: volumes, path.child("volumeMounts"))
-        errs += Common.oneOf(c.kString("imagePullPolicy"), pullPolicies, path.child("imagePullPolicy"))
+        errs += StrategyCheck.oneOf(c.kString("imagePullPolicy"), pullPolicies, path.child("imagePullPolicy"))
         errs += validateResources(c["resources"], path.child("resources"))
         errs += validateSecurityContext(c["securityContext"], path.child("securityContext"))
         return errs
@@ -42,7 +42,7 @@ enum ContainerValidation {
             let p = path.index(i)
             let name = port.kStr("name")
             if !name.isEmpty {
-                let msgs = Fmt.isValidPortName(name)
+                let msgs = StrategyFormat.isValidPortName(name)
                 if !msgs.isEmpty {
                     errs += msgs.map { .invalid(p.child("name").description, name, $0) }
                 } else if names.contains(name) {
@@ -55,12 +55,12 @@ enum ContainerValidation {
             if cp == 0 {
                 errs.append(.required(p.child("containerPort").description))
             } else {
-                errs += Fmt.isValidPortNum(cp).map { .invalid(p.child("containerPort").description, .int(cp), $0) }
+                errs += StrategyFormat.isValidPortNum(cp).map { .invalid(p.child("containerPort").description, .int(cp), $0) }
             }
             if let hp = port.kInt("hostPort"), hp != 0 {
-                errs += Fmt.isValidPortNum(hp).map { .invalid(p.child("hostPort").description, .int(hp), $0) }
+                errs += StrategyFormat.isValidPortNum(hp).map { .invalid(p.child("hostPort").description, .int(hp), $0) }
             }
-            errs += Common.oneOf(port.kString("protocol"), portProtocols, p.child("protocol"))
+            errs += StrategyCheck.oneOf(port.kString("protocol"), portProtocols, p.child("protocol"))
         }
         return errs
     }
@@ -90,7 +90,7 @@ enum ContainerValidation {
             if name.isEmpty {
                 errs.append(.required(p.child("name").description))
             } else {
-                errs += Fmt.isRelaxedEnvVarName(name).map { .invalid(p.child("name").description, name, $0) }
+                errs += StrategyFormat.isRelaxedEnvVarName(name).map { .invalid(p.child("name").description, name, $0) }
             }
             guard let vf = ev.kChild("valueFrom") else { continue }
             let vp = p.child("valueFrom")
@@ -113,12 +113,12 @@ enum ContainerValidation {
                 guard let kr = vf.kChild(ref) else { continue }
                 sources += 1
                 let rp = vp.child(ref)
-                errs += Fmt.isDNS1123Subdomain(kr.kStr("name")).map { .invalid(rp.child("name").description, kr.kStr("name"), $0) }
+                errs += StrategyFormat.isDNS1123Subdomain(kr.kStr("name")).map { .invalid(rp.child("name").description, kr.kStr("name"), $0) }
                 let key = kr.kStr("key")
                 if key.isEmpty {
                     errs.append(.required(rp.child("key").description))
                 } else {
-                    errs += Fmt.isConfigMapKey(key).map { .invalid(rp.child("key").description, key, $0) }
+                    errs += StrategyFormat.isConfigMapKey(key).map { .invalid(rp.child("key").description, key, $0) }
                 }
             }
             if sources == 0 {
@@ -141,8 +141,8 @@ enum ContainerValidation {
             var key = String(fieldPath[fieldPath.index(after: open)..<fieldPath.index(before: fieldPath.endIndex)])
             if key.count >= 2, key.first == "'", key.last == "'" { key = String(key.dropFirst().dropLast()) }
             switch base {
-            case "metadata.annotations": return Common.qualifiedName(key.lowercased(), path)
-            case "metadata.labels": return Common.qualifiedName(key, path)
+            case "metadata.annotations": return StrategyCheck.qualifiedName(key.lowercased(), path)
+            case "metadata.labels": return StrategyCheck.qualifiedName(key, path)
             default: return [.invalid(path.description, base, "does not support subscript")]
             }
         }
@@ -158,7 +158,7 @@ enum ContainerValidation {
             let p = path.index(i)
             let prefix = ev.kStr("prefix")
             if !prefix.isEmpty {
-                errs += Fmt.isRelaxedEnvVarName(prefix).map { .invalid(p.child("prefix").description, prefix, $0) }
+                errs += StrategyFormat.isRelaxedEnvVarName(prefix).map { .invalid(p.child("prefix").description, prefix, $0) }
             }
             var count = 0
             for ref in ["configMapRef", "secretRef"] {
@@ -168,7 +168,7 @@ enum ContainerValidation {
                 if name.isEmpty {
                     errs.append(.required(p.child(ref).child("name").description))
                 } else {
-                    errs += Common.dnsSubdomain(name, p.child(ref).child("name"))
+                    errs += StrategyCheck.dnsSubdomain(name, p.child(ref).child("name"))
                 }
             }
             if count == 0 {
@@ -202,7 +202,7 @@ enum ContainerValidation {
                 errs += localDescendingPath(subPathExpr, path.child("subPathExpr"))
             }
             if let mp = m.kString("mountPropagation") {
-                errs += Common.oneOf(mp, ["Bidirectional", "HostToContainer", "None"], p.child("mountPropagation"))
+                errs += StrategyCheck.oneOf(mp, ["Bidirectional", "HostToContainer", "None"], p.child("mountPropagation"))
             }
         }
         return errs
@@ -219,7 +219,7 @@ enum ContainerValidation {
         guard let probe, probe.isObject else { return [] }
         var errs = validateHandler(probe, path, kinds: ["exec", "httpGet", "tcpSocket", "grpc"], gracePeriod: gracePeriod)
         for f in ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"] {
-            errs += Common.nonNegative(probe[f], path.child(f))
+            errs += StrategyCheck.nonNegative(probe[f], path.child(f))
         }
         if let t = probe.kInt("terminationGracePeriodSeconds") {
             if kind == "readiness" {
@@ -261,15 +261,15 @@ enum ContainerValidation {
                 if action.kArray("command").isEmpty { errs.append(.required(p.child("command").description)) }
             case "httpGet":
                 if action.kStr("path").isEmpty { errs.append(.required(p.child("path").description)) }
-                errs += Common.portNumOrName(action["port"], p.child("port"))
+                errs += StrategyCheck.portNumOrName(action["port"], p.child("port"))
                 let scheme = action.kStr("scheme")
                 if !["HTTP", "HTTPS"].contains(scheme) {
                     errs.append(.notSupported(p.child("scheme").description, .string(scheme), ["HTTP", "HTTPS"]))
                 }
             case "tcpSocket":
-                errs += Common.portNumOrName(action["port"], p.child("port"))
+                errs += StrategyCheck.portNumOrName(action["port"], p.child("port"))
             case "grpc":
-                errs += Common.portNumOrName(.int(action.kInt("port") ?? 0), p.child("port"))
+                errs += StrategyCheck.portNumOrName(.int(action.kInt("port") ?? 0), p.child("port"))
             default:
                 let seconds = action.kInt("seconds") ?? 0
                 let grace = gracePeriod ?? 30
@@ -306,7 +306,7 @@ enum ContainerValidation {
 
     static func isExtendedResource(_ name: String) -> Bool {
         if isNativeResource(name) || name.hasPrefix("requests.") { return false }
-        return Fmt.isQualifiedName("requests." + name).isEmpty
+        return StrategyFormat.isQualifiedName("requests." + name).isEmpty
     }
 
     /// Extended resources cannot be overcommitted, so they count in whole units.
@@ -343,7 +343,7 @@ enum ContainerValidation {
     }
 
     static func validateResourceName(_ name: String, _ path: FieldPath) -> [FieldError] {
-        var errs = Common.qualifiedName(name, path)
+        var errs = StrategyCheck.qualifiedName(name, path)
         if !name.contains("/") {
             if !standardContainerResources.contains(name) && !name.hasPrefix("hugepages-") {
                 errs.append(.invalid(path.description, name, "must be a standard resource for containers"))
@@ -359,7 +359,7 @@ enum ContainerValidation {
         guard let q = Quantity.parse(json: raw) else {
             return [.invalid(path.description, raw, Quantity.syntaxError)]
         }
-        if q.sign < 0 { return [.invalid(path.description, q.description, Common.nonNegativeMessage)] }
+        if q.sign < 0 { return [.invalid(path.description, q.description, StrategyCheck.nonNegativeMessage)] }
         if isExtendedResource(name) && q.milliValue % 1000 != 0 {
             return [.invalid(path.description, q.description, "must be an integer")]
         }

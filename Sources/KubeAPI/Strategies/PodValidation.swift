@@ -22,27 +22,29 @@ enum PodValidation {
     }
 
     /// ValidatePodTemplateSpec: labels, annotations and the spec of a template inside a workload.
-    static func validateTemplate(_ template: JSON?, _ path: FieldPath) -> [FieldError] {
+    static func validateTemplate(_ template: JSON?, _ path: FieldPath, extraVolumes: Set<String> = []) -> [FieldError] {
         let t = template ?? [:]
         let meta = t["metadata"] ?? [:]
-        var errs = Common.validateLabels(meta["labels"], path.child("labels"))
-        errs += Common.validateAnnotations(meta["annotations"], path.child("annotations"))
+        var errs = StrategyCheck.validateLabels(meta["labels"], path.child("labels"))
+        errs += StrategyCheck.validateAnnotations(meta["annotations"], path.child("annotations"))
         let spec = t["spec"] ?? [:]
-        errs += validateSpec(spec, path.child("spec"), isPod: false)
+        errs += validateSpec(spec, path.child("spec"), isPod: false, extraVolumes: extraVolumes)
         if !spec.kArray("ephemeralContainers").isEmpty {
             errs.append(.forbidden(path.child("spec").child("ephemeralContainers").description, "ephemeral containers not allowed in pod template"))
         }
         return errs
     }
 
-    static func validateSpec(_ spec: JSON, _ path: FieldPath, isPod: Bool) -> [FieldError] {
+    /// `extraVolumes` are names mounts may use besides the pod's volumes (StatefulSet claim templates).
+    static func validateSpec(_ spec: JSON, _ path: FieldPath, isPod: Bool, extraVolumes: Set<String> = []) -> [FieldError] {
         var errs: [FieldError] = []
         let grace = spec.kInt("terminationGracePeriodSeconds")
         if !spec.kHas("terminationGracePeriodSeconds") {
             errs.append(.required(path.child("terminationGracePeriodSeconds").description))
         }
-        let (volumes, volErrs) = validateVolumes(spec.kArray("volumes"), path.child("volumes"))
+        var (volumes, volErrs) = validateVolumes(spec.kArray("volumes"), path.child("volumes"))
         errs += volErrs
+        volumes.formUnion(extraVolumes)
 
         let containers = spec.kArray("containers")
         let cPath = path.child("containers")
@@ -78,9 +80,9 @@ enum PodValidation {
                 }
             }
         }
-        errs += Common.oneOf(spec.kString("restartPolicy"), restartPolicies, path.child("restartPolicy"))
-        errs += Common.oneOf(spec.kString("dnsPolicy"), dnsPolicies, path.child("dnsPolicy"))
-        errs += Common.validateLabels(spec["nodeSelector"], path.child("nodeSelector"))
+        errs += StrategyCheck.oneOf(spec.kString("restartPolicy"), restartPolicies, path.child("restartPolicy"))
+        errs += StrategyCheck.oneOf(spec.kString("dnsPolicy"), dnsPolicies, path.child("dnsPolicy"))
+        errs += StrategyCheck.validateLabels(spec["nodeSelector"], path.child("nodeSelector"))
         errs += validatePodSecurityContext(spec["securityContext"], path.child("securityContext"))
         for (i, s) in spec.kArray("imagePullSecrets").enumerated() where (s.objectValue?.keys.contains { $0 != "name" } ?? false) {
             errs.append(.invalid(path.child("imagePullSecrets").index(i).description, s, "only name may be set"))
@@ -88,35 +90,35 @@ enum PodValidation {
         errs += validateAffinity(spec["affinity"], path.child("affinity"))
         errs += validateDNSConfig(spec, path.child("dnsConfig"))
         for (i, g) in spec.kArray("readinessGates").enumerated() {
-            errs += Common.qualifiedName(g.kStr("conditionType"), path.child("readinessGates").index(i).child("conditionType"))
+            errs += StrategyCheck.qualifiedName(g.kStr("conditionType"), path.child("readinessGates").index(i).child("conditionType"))
         }
         var gates = Set<String>()
         for (i, g) in spec.kArray("schedulingGates").enumerated() {
             let name = g.kStr("name")
-            errs += Common.qualifiedName(name, path.child("schedulingGates").index(i))
+            errs += StrategyCheck.qualifiedName(name, path.child("schedulingGates").index(i))
             if !gates.insert(name).inserted { errs.append(.duplicate(path.child("schedulingGates").index(i).description, .string(name))) }
         }
         errs += validateTopologySpread(spec.kArray("topologySpreadConstraints"), path.child("topologySpreadConstraints"))
         for field in ["serviceAccountName", "nodeName", "priorityClassName", "runtimeClassName"] {
             let v = spec.kStr(field)
-            if !v.isEmpty { errs += Common.dnsSubdomain(v, path.child(field)) }
+            if !v.isEmpty { errs += StrategyCheck.dnsSubdomain(v, path.child(field)) }
         }
         if let ads = spec.kInt("activeDeadlineSeconds"), ads < 1 || ads > maxInt32 {
             errs.append(.invalid(path.child("activeDeadlineSeconds").description, .int(ads), "must be between 1 and 2147483647, inclusive"))
         }
         for field in ["hostname", "subdomain"] where !spec.kStr(field).isEmpty {
-            errs += Common.dnsLabel(spec.kStr(field), path.child(field))
+            errs += StrategyCheck.dnsLabel(spec.kStr(field), path.child(field))
         }
         errs += validateTolerations(spec.kArray("tolerations"), path.child("tolerations"))
         for (i, alias) in spec.kArray("hostAliases").enumerated() {
             let p = path.child("hostAliases").index(i)
-            if !Fmt.isIP(alias.kStr("ip")) { errs.append(.invalid(p.child("ip").description, alias.kStr("ip"), Fmt.ipError)) }
+            if !StrategyFormat.isIP(alias.kStr("ip")) { errs.append(.invalid(p.child("ip").description, alias.kStr("ip"), StrategyFormat.ipError)) }
             for (j, h) in alias.kArray("hostnames").enumerated() {
-                errs += Common.dnsSubdomain(h.stringValue ?? "", p.child("hostnames").index(j))
+                errs += StrategyCheck.dnsSubdomain(h.stringValue ?? "", p.child("hostnames").index(j))
             }
         }
         if let pp = spec.kString("preemptionPolicy") {
-            errs += Common.oneOf(pp, ["PreemptLowerPriority", "Never"], path.child("preemptionPolicy"))
+            errs += StrategyCheck.oneOf(pp, ["PreemptLowerPriority", "Never"], path.child("preemptionPolicy"))
         }
         if let overhead = spec.kObject("overhead") {
             for e in overhead.entries {
@@ -124,7 +126,7 @@ enum PodValidation {
             }
         }
         if let os = spec.kChild("os") {
-            errs += Common.oneOf(os.kString("name"), ["linux", "windows"], path.child("os").child("name"))
+            errs += StrategyCheck.oneOf(os.kString("name"), ["linux", "windows"], path.child("os").child("name"))
         }
         return errs
     }
@@ -191,7 +193,7 @@ enum PodValidation {
             if name.isEmpty {
                 el.append(.required(p.child("name").description))
             } else {
-                el += Common.dnsLabel(name, p.child("name"))
+                el += StrategyCheck.dnsLabel(name, p.child("name"))
             }
             if names.contains(name) { el.append(.duplicate(p.child("name").description, .string(name))) }
             if el.isEmpty { names.insert(name) } else { errs += el }
@@ -226,7 +228,7 @@ enum PodValidation {
             case "hostPath":
                 required("path")
                 if let t = src.kString("type"), !t.isEmpty {
-                    errs += Common.oneOf(t, ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"], p.child("type"))
+                    errs += StrategyCheck.oneOf(t, ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"], p.child("type"))
                 }
             case "nfs":
                 required("server")
@@ -291,7 +293,7 @@ enum PodValidation {
         for (i, t) in tolerations.enumerated() {
             let p = path.index(i)
             let key = t.kStr("key"), op = t.kStr("operator"), effect = t.kStr("effect"), value = t.kStr("value")
-            if !key.isEmpty { errs += Common.qualifiedName(key, p.child("key")) }
+            if !key.isEmpty { errs += StrategyCheck.qualifiedName(key, p.child("key")) }
             if key.isEmpty && op != "Exists" {
                 errs.append(.invalid(p.child("operator").description, op, "operator must be Exists when `key` is empty, which means \"match all values and all keys\""))
             }
@@ -300,7 +302,7 @@ enum PodValidation {
             }
             switch op {
             case "Equal", "":
-                let msgs = Fmt.isLabelValue(value)
+                let msgs = StrategyFormat.isLabelValue(value)
                 if !msgs.isEmpty { errs.append(.invalid(p.child("operator").description, value, msgs.joined(separator: ";"))) }
             case "Exists":
                 if !value.isEmpty {
@@ -310,7 +312,7 @@ enum PodValidation {
                 errs.append(.notSupported(p.child("operator").description, .string(op), ["Equal", "Exists"]))
             }
             if !effect.isEmpty {
-                errs += Common.oneOf(effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"], p.child("effect"))
+                errs += StrategyCheck.oneOf(effect, ["NoSchedule", "PreferNoSchedule", "NoExecute"], p.child("effect"))
             }
         }
         return errs
@@ -330,7 +332,7 @@ enum PodValidation {
             }
         }
         if let p = sc.kString("fsGroupChangePolicy") {
-            errs += Common.oneOf(p, ["Always", "OnRootMismatch"], path.child("fsGroupChangePolicy"))
+            errs += StrategyCheck.oneOf(p, ["Always", "OnRootMismatch"], path.child("fsGroupChangePolicy"))
         }
         return errs
     }
@@ -357,7 +359,7 @@ enum PodValidation {
                     default:
                         errs.append(.invalid(p.child("operator").description, expr.kStr("operator"), "not a valid selector operator"))
                     }
-                    errs += Common.qualifiedName(expr.kStr("key"), p.child("key"))
+                    errs += StrategyCheck.qualifiedName(expr.kStr("key"), p.child("key"))
                 }
             }
         }
@@ -379,16 +381,16 @@ enum PodValidation {
     }
 
     private static func affinityTerm(_ term: JSON, _ path: FieldPath) -> [FieldError] {
-        var errs = Common.validateLabelSelector(term["labelSelector"], path.child("labelSelector"))
-        errs += Common.validateLabelSelector(term["namespaceSelector"], path.child("namespaceSelector"))
+        var errs = StrategyCheck.validateLabelSelector(term["labelSelector"], path.child("labelSelector"))
+        errs += StrategyCheck.validateLabelSelector(term["namespaceSelector"], path.child("namespaceSelector"))
         for (i, ns) in term.kArray("namespaces").enumerated() {
-            errs += Common.dnsLabel(ns.stringValue ?? "", path.child("namespace").index(i))
+            errs += StrategyCheck.dnsLabel(ns.stringValue ?? "", path.child("namespace").index(i))
         }
         let key = term.kStr("topologyKey")
         if key.isEmpty {
             errs.append(.required(path.child("topologyKey").description, "can not be empty"))
         } else {
-            errs += Common.qualifiedName(key, path.child("topologyKey"))
+            errs += StrategyCheck.qualifiedName(key, path.child("topologyKey"))
         }
         return errs
     }
@@ -407,13 +409,13 @@ enum PodValidation {
         if ns.count > 3 {
             errs.append(.invalidRendered(path.child("nameservers").description, GoRender.stringSlice(config["nameservers"]), "must not have more than 3 nameservers"))
         }
-        for (i, n) in ns.enumerated() where !Fmt.isIP(n.stringValue ?? "") {
-            errs.append(.invalid(path.child("nameservers").index(i).description, n.stringValue ?? "", Fmt.ipError))
+        for (i, n) in ns.enumerated() where !StrategyFormat.isIP(n.stringValue ?? "") {
+            errs.append(.invalid(path.child("nameservers").index(i).description, n.stringValue ?? "", StrategyFormat.ipError))
         }
         for (i, s) in config.kArray("searches").enumerated() {
             var name = s.stringValue ?? ""
             if name.hasSuffix(".") { name.removeLast() }
-            errs += Common.dnsSubdomain(name, path.child("searches").index(i))
+            errs += StrategyCheck.dnsSubdomain(name, path.child("searches").index(i))
         }
         for (i, o) in config.kArray("options").enumerated() where o.kStr("name").isEmpty {
             errs.append(.required(path.child("options").index(i).description, "must not be empty"))
@@ -431,10 +433,10 @@ enum PodValidation {
             if key.isEmpty {
                 errs.append(.required(p.child("topologyKey").description, "can not be empty"))
             } else {
-                errs += Common.qualifiedName(key, p.child("topologyKey"))
+                errs += StrategyCheck.qualifiedName(key, p.child("topologyKey"))
             }
-            errs += Common.oneOf(c.kString("whenUnsatisfiable"), ["DoNotSchedule", "ScheduleAnyway"], p.child("whenUnsatisfiable"))
-            errs += Common.validateLabelSelector(c["labelSelector"], p.child("labelSelector"))
+            errs += StrategyCheck.oneOf(c.kString("whenUnsatisfiable"), ["DoNotSchedule", "ScheduleAnyway"], p.child("whenUnsatisfiable"))
+            errs += StrategyCheck.validateLabelSelector(c["labelSelector"], p.child("labelSelector"))
             if let m = c.kInt("minDomains"), m <= 0 {
                 errs.append(.invalid(p.child("minDomains").description, .int(m), "must be greater than 0"))
             }

@@ -130,7 +130,7 @@ enum ServiceStrategies {
             if cname.isEmpty {
                 errs.append(.required(sp.child("externalName").description))
             } else {
-                errs += Common.dnsSubdomain(cname, sp.child("externalName"))
+                errs += StrategyCheck.dnsSubdomain(cname, sp.child("externalName"))
             }
         default: break
         }
@@ -141,18 +141,18 @@ enum ServiceStrategies {
             if ports.count > 1 && name.isEmpty {
                 errs.append(.required(p.child("name").description))
             } else if !name.isEmpty {
-                errs += Common.dnsLabel(name, p.child("name"))
+                errs += StrategyCheck.dnsLabel(name, p.child("name"))
                 if !names.insert(name).inserted { errs.append(.duplicate(p.child("name").description, .string(name))) }
             }
             let num = port.kInt("port") ?? 0
-            errs += Fmt.isValidPortNum(num).map { .invalid(p.child("port").description, .int(num), $0) }
-            errs += Common.oneOf(port.kString("protocol"), ContainerValidation.portProtocols, p.child("protocol"))
-            errs += Common.portNumOrName(port["targetPort"], p.child("targetPort"))
-            if let ap = port.kString("appProtocol") { errs += Common.qualifiedName(ap, p.child("appProtocol")) }
+            errs += StrategyFormat.isValidPortNum(num).map { .invalid(p.child("port").description, .int(num), $0) }
+            errs += StrategyCheck.oneOf(port.kString("protocol"), ContainerValidation.portProtocols, p.child("protocol"))
+            errs += StrategyCheck.portNumOrName(port["targetPort"], p.child("targetPort"))
+            if let ap = port.kString("appProtocol") { errs += StrategyCheck.qualifiedName(ap, p.child("appProtocol")) }
         }
-        errs += Common.validateLabels(spec["selector"], sp.child("selector"))
+        errs += StrategyCheck.validateLabels(spec["selector"], sp.child("selector"))
         let affinity = spec.kStr("sessionAffinity")
-        errs += Common.oneOf(affinity, ["ClientIP", "None"], sp.child("sessionAffinity"))
+        errs += StrategyCheck.oneOf(affinity, ["ClientIP", "None"], sp.child("sessionAffinity"))
         if affinity == "ClientIP" {
             let cp = sp.child("sessionAffinityConfig")
             if let t = spec["sessionAffinityConfig"]?["clientIP"]?["timeoutSeconds"]?.intValue {
@@ -166,10 +166,10 @@ enum ServiceStrategies {
             errs.append(.forbidden(sp.child("sessionAffinityConfig").description, "must not be set when session affinity is None"))
         }
         if type != "ExternalName" { errs += validateClusterIPs(spec, sp) }
-        for (i, ip) in spec.kArray("externalIPs").enumerated() where !Fmt.isIP(ip.stringValue ?? "") {
-            errs.append(.invalid(sp.child("externalIPs").index(i).description, ip.stringValue ?? "", Fmt.ipError))
+        for (i, ip) in spec.kArray("externalIPs").enumerated() where !StrategyFormat.isIP(ip.stringValue ?? "") {
+            errs.append(.invalid(sp.child("externalIPs").index(i).description, ip.stringValue ?? "", StrategyFormat.ipError))
         }
-        errs += Common.oneOf(type, types, sp.child("type"))
+        errs += StrategyCheck.oneOf(type, types, sp.child("type"))
         if type == "ClusterIP" {
             for (i, p) in ports.enumerated() where (p.kInt("nodePort") ?? 0) != 0 {
                 errs.append(.forbidden(sp.child("ports").index(i).child("nodePort").description, "may not be used when `type` is 'ClusterIP'"))
@@ -190,8 +190,8 @@ enum ServiceStrategies {
         if !ranges.isEmpty {
             let rp = sp.child("LoadBalancerSourceRanges")
             if type != "LoadBalancer" { errs.append(.forbidden(rp.description, "may only be used when `type` is 'LoadBalancer'")) }
-            for (i, r) in ranges.enumerated() where !Fmt.isCIDR((r.stringValue ?? "").kTrimmed()) {
-                errs.append(.invalid(rp.index(i).description, r.stringValue ?? "", Fmt.cidrError))
+            for (i, r) in ranges.enumerated() where !StrategyFormat.isCIDR((r.stringValue ?? "").kTrimmed()) {
+                errs.append(.invalid(rp.index(i).description, r.stringValue ?? "", StrategyFormat.cidrError))
             }
         }
         if spec.kHas("allocateLoadBalancerNodePorts") && type != "LoadBalancer" {
@@ -204,19 +204,19 @@ enum ServiceStrategies {
         if !externallyAccessible(spec) {
             if !etp.isEmpty { errs.append(.invalid(sp.child("externalTrafficPolicy").description, etp, "may only be set for externally-accessible services")) }
         } else {
-            errs += Common.oneOf(etp, ["Cluster", "Local"], sp.child("externalTrafficPolicy"))
+            errs += StrategyCheck.oneOf(etp, ["Cluster", "Local"], sp.child("externalTrafficPolicy"))
         }
         let hc = spec.kInt("healthCheckNodePort") ?? 0
         if !(type == "LoadBalancer" && etp == "Local") && hc != 0 {
             errs.append(.invalid(sp.child("healthCheckNodePort").description, .int(hc), "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
         }
         if let itp = spec.kString("internalTrafficPolicy") {
-            errs += Common.oneOf(itp, ["Cluster", "Local"], sp.child("internalTrafficPolicy"))
+            errs += StrategyCheck.oneOf(itp, ["Cluster", "Local"], sp.child("internalTrafficPolicy"))
         } else if ["NodePort", "LoadBalancer", "ClusterIP"].contains(type) {
             errs.append(.required(sp.child("internalTrafficPolicy").description))
         }
         if let td = spec.kString("trafficDistribution") {
-            errs += Common.oneOf(td, ["PreferClose", "PreferSameNode", "PreferSameZone"], sp.child("trafficDistribution"), required: false)
+            errs += StrategyCheck.oneOf(td, ["PreferClose", "PreferSameNode", "PreferSameZone"], sp.child("trafficDistribution"), required: false)
         }
         return errs
     }
@@ -231,18 +231,18 @@ enum ServiceStrategies {
         for (i, ip) in ips.enumerated() {
             if ip == "None" {
                 if i != 0 || ips.count > 1 { errs.append(.invalid(ipsPath.index(i).description, ip, "'None' must be the first and only value")) }
-            } else if !Fmt.isIP(ip) {
-                errs.append(.invalid(ipsPath.index(i).description, ip, Fmt.ipError))
+            } else if !StrategyFormat.isIP(ip) {
+                errs.append(.invalid(ipsPath.index(i).description, ip, StrategyFormat.ipError))
             }
         }
         let families = spec.kArray("ipFamilies").map { $0.stringValue ?? "" }
         var seen = Set<String>()
         for (i, f) in families.enumerated() {
-            errs += Common.oneOf(f, ["IPv4", "IPv6"], sp.child("ipFamilies").index(i))
+            errs += StrategyCheck.oneOf(f, ["IPv4", "IPv6"], sp.child("ipFamilies").index(i))
             if !seen.insert(f).inserted { errs.append(.duplicate(sp.child("ipFamilies").index(i).description, .string(f))) }
         }
         if let policy = spec.kString("ipFamilyPolicy") {
-            errs += Common.oneOf(policy, ["PreferDualStack", "RequireDualStack", "SingleStack"], sp.child("ipFamilyPolicy"))
+            errs += StrategyCheck.oneOf(policy, ["PreferDualStack", "RequireDualStack", "SingleStack"], sp.child("ipFamilyPolicy"))
             if policy == "SingleStack" && (families.count > 1 || ips.count > 1) {
                 errs.append(.invalid(sp.child("ipFamilyPolicy").description, policy, "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
             }
@@ -285,7 +285,7 @@ enum ServiceStrategies {
     static func validateEndpointSlice(_ slice: JSON) -> [FieldError] {
         var errs: [FieldError] = []
         let addressType = slice.kStr("addressType")
-        errs += Common.oneOf(addressType, ["FQDN", "IPv4", "IPv6"], FieldPath("addressType"))
+        errs += StrategyCheck.oneOf(addressType, ["FQDN", "IPv4", "IPv6"], FieldPath("addressType"))
         let endpoints = slice.kArray("endpoints")
         if endpoints.count > 1000 { errs.append(FieldError(.tooMany, "endpoints", "must have at most 1000 items")) }
         for (i, ep) in endpoints.enumerated() {
@@ -299,25 +299,25 @@ enum ServiceStrategies {
             for (j, a) in addresses.enumerated() {
                 let s = a.stringValue ?? "", ap = p.child("addresses").index(j).description
                 switch addressType {
-                case "IPv4": if !Fmt.isIPv4(s) { errs.append(.invalid(ap, s, "must be a valid IPv4 address")) }
-                case "IPv6": if !Fmt.isIPv6(s) { errs.append(.invalid(ap, s, "must be a valid IPv6 address")) }
-                case "FQDN": errs += Common.dnsSubdomain(s, p.child("addresses").index(j))
+                case "IPv4": if !StrategyFormat.isIPv4(s) { errs.append(.invalid(ap, s, "must be a valid IPv4 address")) }
+                case "IPv6": if !StrategyFormat.isIPv6(s) { errs.append(.invalid(ap, s, "must be a valid IPv6 address")) }
+                case "FQDN": errs += StrategyCheck.dnsSubdomain(s, p.child("addresses").index(j))
                 default: break
                 }
             }
-            if let node = ep.kString("nodeName"), !node.isEmpty { errs += Common.dnsSubdomain(node, p.child("nodeName")) }
-            if let host = ep.kString("hostname"), !host.isEmpty { errs += Common.dnsLabel(host, p.child("hostname")) }
+            if let node = ep.kString("nodeName"), !node.isEmpty { errs += StrategyCheck.dnsSubdomain(node, p.child("nodeName")) }
+            if let host = ep.kString("hostname"), !host.isEmpty { errs += StrategyCheck.dnsLabel(host, p.child("hostname")) }
         }
         var names = Set<String>()
         for (i, port) in slice.kArray("ports").enumerated() {
             let p = FieldPath("ports").index(i)
             let name = port.kStr("name")
-            if !name.isEmpty { errs += Common.dnsLabel(name, p.child("name")) }
+            if !name.isEmpty { errs += StrategyCheck.dnsLabel(name, p.child("name")) }
             if !names.insert(name).inserted { errs.append(.duplicate(p.child("name").description, .string(name))) }
             if let num = port.kInt("port") {
-                errs += Fmt.isValidPortNum(num).map { .invalid(p.child("port").description, .int(num), $0) }
+                errs += StrategyFormat.isValidPortNum(num).map { .invalid(p.child("port").description, .int(num), $0) }
             }
-            errs += Common.oneOf(port.kString("protocol"), ContainerValidation.portProtocols, p.child("protocol"))
+            errs += StrategyCheck.oneOf(port.kString("protocol"), ContainerValidation.portProtocols, p.child("protocol"))
         }
         return errs
     }

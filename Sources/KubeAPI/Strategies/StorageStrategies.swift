@@ -60,7 +60,7 @@ enum StorageValidation {
 
     static func validateClaimSpec(_ spec: JSON, _ path: FieldPath) -> [FieldError] {
         var errs = validateAccessModes(spec.kArray("accessModes"), path.child("accessModes"), requiredDetail: "at least 1 access mode is required")
-        errs += Common.validateLabelSelector(spec["selector"], path.child("selector"))
+        errs += StrategyCheck.validateLabelSelector(spec["selector"], path.child("selector"))
         let storagePath = path.child("resources").key("storage")
         if let raw = spec["resources"]?["requests"]?["storage"] {
             if let q = Quantity.parse(json: raw) {
@@ -71,8 +71,8 @@ enum StorageValidation {
         } else {
             errs.append(.required(storagePath.description))
         }
-        if let sc = spec.kString("storageClassName"), !sc.isEmpty { errs += Common.dnsSubdomain(sc, path.child("storageClassName")) }
-        if let mode = spec.kString("volumeMode") { errs += Common.oneOf(mode, volumeModes, path.child("volumeMode")) }
+        if let sc = spec.kString("storageClassName"), !sc.isEmpty { errs += StrategyCheck.dnsSubdomain(sc, path.child("storageClassName")) }
+        if let mode = spec.kString("volumeMode") { errs += StrategyCheck.oneOf(mode, volumeModes, path.child("volumeMode")) }
         return errs
     }
 
@@ -104,7 +104,7 @@ enum StorageValidation {
         if let oldSize, let newSize, newSize < oldSize {
             errs.append(.forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
         }
-        errs += Common.immutable(new["spec"]?["volumeMode"], old["spec"]?["volumeMode"], FieldPath("volumeMode"))
+        errs += StrategyCheck.immutable(new["spec"]?["volumeMode"], old["spec"]?["volumeMode"], FieldPath("volumeMode"))
         return errs
     }
 
@@ -126,7 +126,7 @@ enum StorageValidation {
             }
         }
         if let policy = spec.kString("persistentVolumeReclaimPolicy"), !policy.isEmpty {
-            errs += Common.oneOf(policy, ["Delete", "Recycle", "Retain"], path.child("persistentVolumeReclaimPolicy"))
+            errs += StrategyCheck.oneOf(policy, ["Delete", "Recycle", "Retain"], path.child("persistentVolumeReclaimPolicy"))
         }
         var count = 0
         for key in pvSourceKeys where spec.kHas(key) {
@@ -153,8 +153,8 @@ enum StorageValidation {
             }
         }
         if count == 0 { errs.append(.required(path.description, "must specify a volume type")) }
-        if let sc = spec.kString("storageClassName"), !sc.isEmpty { errs += Common.dnsSubdomain(sc, path.child("storageClassName")) }
-        if let mode = spec.kString("volumeMode") { errs += Common.oneOf(mode, volumeModes, path.child("volumeMode")) }
+        if let sc = spec.kString("storageClassName"), !sc.isEmpty { errs += StrategyCheck.dnsSubdomain(sc, path.child("storageClassName")) }
+        if let mode = spec.kString("volumeMode") { errs += StrategyCheck.oneOf(mode, volumeModes, path.child("volumeMode")) }
         return errs
     }
 
@@ -170,9 +170,9 @@ enum StorageValidation {
             errs.append(.forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation\n"
                 + PodValidation.specDiff(old: oldSource, new: newSource)))
         }
-        errs += Common.immutable(newSpec["volumeMode"], oldSpec["volumeMode"], FieldPath("volumeMode"))
+        errs += StrategyCheck.immutable(newSpec["volumeMode"], oldSpec["volumeMode"], FieldPath("volumeMode"))
         if oldSpec.kHas("nodeAffinity") {
-            errs += Common.immutable(newSpec["nodeAffinity"], oldSpec["nodeAffinity"], FieldPath("nodeAffinity"), rendered: "core.VolumeNodeAffinity{...}")
+            errs += StrategyCheck.immutable(newSpec["nodeAffinity"], oldSpec["nodeAffinity"], FieldPath("nodeAffinity"), rendered: "core.VolumeNodeAffinity{...}")
         }
         return errs
     }
@@ -183,7 +183,7 @@ enum StorageValidation {
         if provisioner.isEmpty {
             errs.append(.required("provisioner"))
         } else {
-            errs += Common.qualifiedName(provisioner.lowercased(), FieldPath("provisioner"))
+            errs += StrategyCheck.qualifiedName(provisioner.lowercased(), FieldPath("provisioner"))
         }
         var size = 0
         for e in sc.kObject("parameters")?.entries ?? [] {
@@ -192,9 +192,9 @@ enum StorageValidation {
         }
         if size > 256 * 1024 { errs.append(.tooLong("parameters", 256 * 1024)) }
         if let policy = sc.kString("reclaimPolicy"), !policy.isEmpty {
-            errs += Common.oneOf(policy, ["Delete", "Retain"], FieldPath("reclaimPolicy"))
+            errs += StrategyCheck.oneOf(policy, ["Delete", "Retain"], FieldPath("reclaimPolicy"))
         }
-        errs += Common.oneOf(sc.kString("volumeBindingMode"), ["Immediate", "WaitForFirstConsumer"], FieldPath("volumeBindingMode"))
+        errs += StrategyCheck.oneOf(sc.kString("volumeBindingMode"), ["Immediate", "WaitForFirstConsumer"], FieldPath("volumeBindingMode"))
         return errs
     }
 
@@ -209,7 +209,7 @@ enum StorageValidation {
         if new.kStr("reclaimPolicy") != old.kStr("reclaimPolicy") {
             errs.append(.forbidden("reclaimPolicy", "updates to reclaimPolicy are forbidden."))
         }
-        errs += Common.immutable(new["volumeBindingMode"], old["volumeBindingMode"], FieldPath("volumeBindingMode"))
+        errs += StrategyCheck.immutable(new["volumeBindingMode"], old["volumeBindingMode"], FieldPath("volumeBindingMode"))
         return errs
     }
 }

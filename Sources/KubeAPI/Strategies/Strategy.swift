@@ -8,6 +8,8 @@ extension KubeAPIServer {
         var unknown: [String] = []
         if let custom = type.custom {
             unknown = customResourcePrune(&object, custom: custom)
+        } else {
+            unknown = BuiltinSchemas.shared.prune(&object, group: type.group, version: type.version, kind: type.kind)
         }
         guard !unknown.isEmpty else { return [] }
         let messages = unknown.map { "unknown field \"\($0)\"" }
@@ -21,6 +23,8 @@ extension KubeAPIServer {
     func applyDefaults(_ object: inout JSON, type: ResourceType) {
         if let custom = type.custom {
             customResourceDefault(&object, custom: custom)
+        } else if type.isCustomResourceDefinition {
+            object = defaultCRD(object)
         } else {
             BuiltinDefaults.apply(group: type.group, kind: type.kind, to: &object)
         }
@@ -31,6 +35,8 @@ extension KubeAPIServer {
                                         path: FieldPath("metadata"))
         if let custom = type.custom {
             errors += customResourceValidate(object, custom: custom)
+        } else if type.isCustomResourceDefinition {
+            errors += validateCRD(object)
         } else {
             errors += BuiltinValidation.validateCreate(group: type.group, kind: type.kind, object)
         }
@@ -43,6 +49,8 @@ extension KubeAPIServer {
         errors += validateObjectMetaUpdate(new: object["metadata"], old: old["metadata"])
         if let custom = type.custom {
             errors += customResourceValidate(object, custom: custom)
+        } else if type.isCustomResourceDefinition {
+            errors += validateCRDUpdate(object, old: old)
         } else {
             errors += BuiltinValidation.validateUpdate(group: type.group, kind: type.kind, object, old: old)
         }

@@ -1,7 +1,7 @@
 import KubeJSON
 
 /// Validators several kinds share (apimachinery's meta/v1/validation and core's helpers).
-enum Common {
+enum StrategyCheck {
     static let nonNegativeMessage = "must be greater than or equal to 0"
     static let immutableMessage = "field is immutable"
 
@@ -16,15 +16,15 @@ enum Common {
     }
 
     static func dnsLabel(_ value: String, _ path: FieldPath) -> [FieldError] {
-        Fmt.isDNS1123Label(value).map { .invalid(path.description, value, $0) }
+        StrategyFormat.isDNS1123Label(value).map { .invalid(path.description, value, $0) }
     }
 
     static func dnsSubdomain(_ value: String, _ path: FieldPath) -> [FieldError] {
-        Fmt.isDNS1123Subdomain(value).map { .invalid(path.description, value, $0) }
+        StrategyFormat.isDNS1123Subdomain(value).map { .invalid(path.description, value, $0) }
     }
 
     static func qualifiedName(_ value: String, _ path: FieldPath) -> [FieldError] {
-        Fmt.isQualifiedName(value).map { .invalid(path.description, value, $0) }
+        StrategyFormat.isQualifiedName(value).map { .invalid(path.description, value, $0) }
     }
 
     /// A string enum: Required when empty, Unsupported when not one of `supported`.
@@ -39,7 +39,7 @@ enum Common {
         for e in o.entries.sorted(by: { $0.key < $1.key }) {
             errs += qualifiedName(e.key, path)
             let v = e.value.stringValue ?? ""
-            errs += Fmt.isLabelValue(v).map { .invalid(path.description, v, $0) }
+            errs += StrategyFormat.isLabelValue(v).map { .invalid(path.description, v, $0) }
         }
         return errs
     }
@@ -49,7 +49,7 @@ enum Common {
         var errs: [FieldError] = []
         var total = 0
         for e in o.entries.sorted(by: { $0.key < $1.key }) {
-            errs += Fmt.isQualifiedName(e.key.lowercased()).map { .invalid(path.description, e.key, $0) }
+            errs += StrategyFormat.isQualifiedName(e.key.lowercased()).map { .invalid(path.description, e.key, $0) }
             total += e.key.utf8.count + (e.value.stringValue?.utf8.count ?? 0)
         }
         if total > 256 * 1024 {
@@ -82,7 +82,7 @@ enum Common {
             if !allowInvalidValues {
                 for (j, v) in values.enumerated() {
                     let s = v.stringValue ?? ""
-                    errs += Fmt.isLabelValue(s).map { .invalid(p.child("values").index(j).description, s, $0) }
+                    errs += StrategyFormat.isLabelValue(s).map { .invalid(p.child("values").index(j).description, s, $0) }
                 }
             }
         }
@@ -92,7 +92,7 @@ enum Common {
     /// Whether metav1.LabelSelectorAsSelector would accept the selector.
     static func selectorConverts(_ selector: JSON?) -> Bool {
         guard let sel = selector, sel.isObject else { return true }
-        for (k, v) in sel.kStringMap("matchLabels") where !Fmt.isQualifiedName(k).isEmpty || !Fmt.isLabelValue(v).isEmpty {
+        for (k, v) in sel.kStringMap("matchLabels") where !StrategyFormat.isQualifiedName(k).isEmpty || !StrategyFormat.isLabelValue(v).isEmpty {
             return false
         }
         for expr in sel.kArray("matchExpressions") {
@@ -102,7 +102,7 @@ enum Common {
             case "Exists", "DoesNotExist": if !values.isEmpty { return false }
             default: return false
             }
-            if !Fmt.isQualifiedName(expr.kStr("key")).isEmpty { return false }
+            if !StrategyFormat.isQualifiedName(expr.kStr("key")).isEmpty { return false }
         }
         return true
     }
@@ -153,7 +153,7 @@ enum Common {
         switch value {
         case nil, .some(.null): return []
         case .some(.string(let s)):
-            return Fmt.isValidPercent(s) ? [] : [.invalid(path.description, s, Fmt.percentError)]
+            return StrategyFormat.isValidPercent(s) ? [] : [.invalid(path.description, s, StrategyFormat.percentError)]
         case .some(let v):
             if let i = v.intValue { return i < 0 ? [.invalid(path.description, .int(i), nonNegativeMessage)] : [] }
             return [.invalid(path.description, v, "must be an integer or percentage (e.g '5%%')")]
@@ -163,22 +163,22 @@ enum Common {
     /// The number in an int or "N%" value; 0 for anything else.
     static func intOrPercentValue(_ value: JSON?) -> Int64 {
         if case .string(let s)? = value {
-            return Fmt.isValidPercent(s) ? Int64(s.dropLast()) ?? 0 : 0
+            return StrategyFormat.isValidPercent(s) ? Int64(s.dropLast()) ?? 0 : 0
         }
         return value?.intValue ?? 0
     }
 
     static func notMoreThan100Percent(_ value: JSON?, _ path: FieldPath) -> [FieldError] {
-        guard case .string(let s)? = value, Fmt.isValidPercent(s), let n = Int64(s.dropLast()), n > 100 else { return [] }
+        guard case .string(let s)? = value, StrategyFormat.isValidPercent(s), let n = Int64(s.dropLast()), n > 100 else { return [] }
         return [.invalid(path.description, s, "must not be greater than 100%")]
     }
 
     static func portNumOrName(_ value: JSON?, _ path: FieldPath) -> [FieldError] {
         switch value {
-        case .some(.string(let s)): return Fmt.isValidPortName(s).map { .invalid(path.description, s, $0) }
+        case .some(.string(let s)): return StrategyFormat.isValidPortName(s).map { .invalid(path.description, s, $0) }
         case .some(let v) where v.intValue != nil:
-            return Fmt.isValidPortNum(v.intValue!).map { .invalid(path.description, .int(v.intValue!), $0) }
-        default: return Fmt.isValidPortNum(0).map { .invalid(path.description, .int(0), $0) }
+            return StrategyFormat.isValidPortNum(v.intValue!).map { .invalid(path.description, .int(v.intValue!), $0) }
+        default: return StrategyFormat.isValidPortNum(0).map { .invalid(path.description, .int(0), $0) }
         }
     }
 }

@@ -3,7 +3,7 @@ import KubeJSON
 /// The string formats kube-apiserver checks (k8s.io/apimachinery/pkg/util/validation), each
 /// returning the same explanatory messages. Kept private to the strategies; a shared copy lives in
 /// Validation/ once that settles.
-enum Fmt {
+enum StrategyFormat {
     static func maxLen(_ n: Int) -> String { "must be no more than \(n) characters" }
 
     static func regexError(_ msg: String, _ fmt: String, _ examples: [String]) -> String {

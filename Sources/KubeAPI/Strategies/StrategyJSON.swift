@@ -30,9 +30,9 @@ extension JSON {
     func kStr(_ key: String) -> String { kString(key) ?? "" }
 
     /// Sets `key` when it is absent or null.
-    mutating func kDefault(_ key: String, _ value: @autoclosure () -> JSON) {
+    mutating func kDefault(_ key: String, _ value: JSON) {
         guard isObject, !kHas(key) else { return }
-        self[key] = value()
+        self[key] = value
     }
 
     /// Edits the object member `key` in place, keeping its position. With `create`, an absent or

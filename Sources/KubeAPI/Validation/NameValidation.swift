@@ -282,8 +282,8 @@ public enum NameKind: Sendable, Equatable {
     }
 }
 
-/// Go's formatting of values inside error messages, so our messages read byte for byte like kube-apiserver's.
-enum GoFormat {
+/// Go's `%q` and the other formats validation messages use (see GoValueFormat.swift for values).
+extension GoFormat {
     /// `%q` of a string: double-quoted, with Go's escapes for quotes, backslashes and unprintable characters.
     static func quote(_ s: String) -> String {
         var out = "\""

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// The real `k8s-simulator` binary, started as a child process on a free port.
-final class SimulatorProcess {
+// Its fields never change after start; Process itself may be used from any thread.
+final class SimulatorProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
     let dataDir: String
