@@ -136,8 +136,12 @@ public final class RevisionedStore: Store {
         return subscription
     }
 
-    public func watcherCount() -> Int {
-        state.withLock { $0.watchers.values.reduce(0) { $0 + $1.count } }
+    public func statistics() -> StoreStatistics {
+        state.withLock { state in
+            StoreStatistics(revision: state.revision, compactedRevision: state.log.compacted, logLength: state.log.count,
+                            objects: state.objects.mapValues(\.count),
+                            watchers: state.watchers.mapValues(\.count).filter { $0.value > 0 })
+        }
     }
 
     public func commit(_ request: WriteRequest) async throws(StoreError) -> StoredObject {
@@ -228,7 +232,8 @@ public final class RevisionedStore: Store {
     }
 
     private func publish(_ events: [WatchEvent], revision: Int64) {
-        state.withLock { state in
+        let dropped: [WatchSubscription] = state.withLock { state in
+            var dropped: [WatchSubscription] = []
             for event in events {
                 let key = event.object.key
                 if event.type == .deleted {
@@ -240,11 +245,14 @@ public final class RevisionedStore: Store {
                 if let watchers = state.watchers[key.resource] {
                     for (id, watcher) in watchers where !watcher.deliver(event) {
                         state.watchers[key.resource]?[id] = nil
+                        dropped.append(watcher)
                     }
                 }
             }
             state.revision = revision
+            return dropped
         }
+        for watcher in dropped { watcher.cancel() }
     }
 
     /// Trims the in-memory log by count and age, then the durable log in small batches so no single

@@ -68,5 +68,16 @@ public protocol Store: Sendable {
     /// The oldest revision a watch or list can still start from.
     var compactedRevision: Int64 { get }
 
+    /// Counts for monitoring: live objects and open watches per resource.
+    func statistics() -> StoreStatistics
+
     func close() async
+}
+
+public struct StoreStatistics: Sendable {
+    public var revision: Int64
+    public var compactedRevision: Int64
+    public var logLength: Int
+    public var objects: [String: Int]
+    public var watchers: [String: Int]
 }

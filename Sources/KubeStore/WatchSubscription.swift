@@ -29,14 +29,15 @@ public final class WatchSubscription: Sendable {
     /// True when the store cut this watcher off because it did not keep up.
     public var overflowed: Bool { overflowFlag.load(ordering: .acquiring) }
 
-    /// Delivers without ever blocking; returns false when the watcher had to be cut off.
+    /// Delivers without ever blocking; returns false when the watcher must be cut off (then call `cancel()`
+    /// once no lock is held).
     func deliver(_ event: WatchEvent) -> Bool {
         if let namespace, namespace != event.object.key.namespace { return true }
         switch continuation.yield(event) {
         case .enqueued: return true
         case .dropped:
+            // Finishing runs onTermination, which takes the store's lock: the caller finishes after unlocking.
             overflowFlag.store(true, ordering: .releasing)
-            continuation.finish()
             return false
         case .terminated: return false
         @unknown default: return false

@@ -23,7 +23,7 @@ public final class Simulator: Sendable {
             driver = try SQLiteDriver(path: configuration.dataDirectory + "/state.db")
         }
         store = try RevisionedStore(driver: driver, history: configuration.watchHistory, logger: logger)
-        api = KubeAPIServer(store: store, logger: logger)
+        api = KubeAPIServer(store: store, watchBufferLimit: configuration.watchBufferSize, logger: logger)
         api.reloadCustomResources()
     }
 

@@ -9,6 +9,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Keep nothing on disk (tests).
     public var inMemory = false
     public var watchHistory = WatchHistory()
+    /// Events a watcher may fall behind before it is cut off.
+    public var watchBufferSize = 10_000
 
     public init() {}
 

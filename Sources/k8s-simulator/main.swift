@@ -30,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How much watch history to keep: a duration (90s, 5m, 1h) or an event count (10000).")
     var watchHistory = "5m"
 
+    @Option(help: ArgumentHelp("Events a watcher may fall behind before it is cut off.", visibility: .hidden))
+    var watchBufferSize = 10_000
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -43,6 +46,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--watch-history must be a duration like 5m or an event count like 10000")
         }
         config.watchHistory = history
+        config.watchBufferSize = max(1, watchBufferSize)
         var logger = Logger(label: "k8s-simulator")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let simulator = try Simulator(configuration: config, logger: logger)

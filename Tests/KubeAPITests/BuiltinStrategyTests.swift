@@ -448,6 +448,34 @@ final class BuiltinStrategyTests: XCTestCase {
         XCTAssertEqual(createErrors("coordination.k8s.io", "Lease", #"{"spec":{"leaseDurationSeconds":0}}"#),
                        ["spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0"])
         XCTAssertEqual(createErrors("policy", "PodDisruptionBudget", #"{"spec":{"minAvailable":"150%","selector":{"matchLabels":{"app":"x"}}}}"#),
-                       ["spec.minAvailable: Invalid value: \"150%\": must not be greater than 100%"])
+                       ["spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"150%\"}: must not be greater than 100%"])
+    }
+
+    func testEventsNodesLimitRangesAndSlices() {
+        XCTAssertEqual(createErrors("", "Event", #"{"metadata":{"namespace":"default"},"involvedObject":{"kind":"Pod","namespace":"other"}}"#),
+                       ["involvedObject.namespace: Invalid value: \"other\": does not match event.namespace"])
+        XCTAssertEqual(createErrors("events.k8s.io", "Event", #"{"metadata":{"namespace":"default"},"regarding":{"namespace":"default"},"type":"Normal"}"#),
+                       ["eventTime: Required value"])
+        let node = defaulted("", "Node", #"{"spec":{"podCIDR":"10.244.1.0/24"},"status":{"capacity":{"cpu":"4","memory":"8192Mi"}}}"#)
+        XCTAssertEqual(node[path: "spec", "podCIDRs"], ["10.244.1.0/24"])
+        XCTAssertEqual(node[path: "status", "allocatable"], json(#"{"cpu":"4","memory":"8Gi"}"#))
+        let limits = defaulted("", "LimitRange", #"{"spec":{"limits":[{"type":"Container","max":{"cpu":"2"},"min":{"cpu":"100m"}}]}}"#)
+        XCTAssertEqual(limits[path: "spec", "limits"]?.arrayValue?.first?["default"], json(#"{"cpu":"2"}"#))
+        XCTAssertEqual(limits[path: "spec", "limits"]?.arrayValue?.first?["defaultRequest"], json(#"{"cpu":"2"}"#))
+        XCTAssertEqual(BuiltinValidation.validateCreate(group: "", kind: "LimitRange", limits), [])
+        let slice = defaulted("discovery.k8s.io", "EndpointSlice", #"{"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}],"ports":[{"port":8080}]}"#)
+        XCTAssertEqual(slice["ports"], json(#"[{"port":8080,"name":"","protocol":"TCP"}]"#))
+        var retyped = slice
+        retyped["addressType"] = "IPv6"
+        XCTAssertTrue(messages(BuiltinValidation.validateUpdate(group: "discovery.k8s.io", kind: "EndpointSlice", retyped, old: slice))
+            .contains("addressType: Invalid value: \"IPv6\": field is immutable"))
+    }
+
+    func testResourceQuantitiesRoundUpToMilliAndMustParse() {
+        let pod = defaulted("", "Pod", #"{"spec":{"containers":[{"name":"c","image":"i","resources":{"requests":{"cpu":"0.0001","memory":1073741824}}}]}}"#)
+        XCTAssertEqual(pod[path: "spec", "containers"]?.arrayValue?.first?[path: "resources", "requests"], json(#"{"cpu":"1m","memory":"1073741824"}"#))
+        let errors = createErrors("", "Pod", #"{"spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"cpu":"lots","nvidia.com/gpu":"1.5"}}}]}}"#)
+        XCTAssertTrue(errors.contains("spec.containers[0].resources.limits[cpu]: Invalid value: \"lots\": \(Quantity.syntaxError)"), "\(errors)")
+        XCTAssertTrue(errors.contains("spec.containers[0].resources.limits[nvidia.com/gpu]: Invalid value: \"1500m\": must be an integer"), "\(errors)")
     }
 }

@@ -188,3 +188,47 @@ final class ListWatchTests: XCTestCase {
         try server.request("GET", "/api/v1/namespaces/default/configmaps").json[path: "metadata", "resourceVersion"]?.stringValue ?? "0"
     }
 }
+
+/// Watch resources: a disconnected client frees its watch at once; a slow one is cut off, writers unaffected.
+final class WatchResourceTests: XCTestCase {
+    func watchers(_ server: SimulatorProcess) throws -> Int {
+        let text = try server.request("GET", "/metrics").text
+        let line = text.split(separator: "\n").first { $0.hasPrefix("apiserver_registered_watchers{resource=\"/configmaps\"}") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    func testDisconnectFreesTheWatch() throws {
+        let server = try SimulatorProcess(extraArguments: ["--in-memory"])
+        defer { server.stop() }
+        var watch: WatchReader? = try WatchReader(port: server.port, path: "/api/v1/namespaces/default/configmaps?watch=true")
+        XCTAssertEqual(watch?.status, 200)
+        XCTAssertEqual(try watchers(server), 1)
+        watch = nil  // closes the socket
+        let deadline = Date().addingTimeInterval(5)
+        while try watchers(server) != 0, Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(try watchers(server), 0, "the watch is gone without any further event")
+    }
+
+    func testSlowWatcherIsCutOffWithoutSlowingWriters() throws {
+        let server = try SimulatorProcess(extraArguments: ["--in-memory", "--watch-buffer-size", "20"])
+        defer { server.stop() }
+        let slow = try WatchReader(port: server.port, path: "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0")
+        // Big objects fill the socket buffers, then the watcher's own buffer: it must be dropped.
+        let payload = String(repeating: "x", count: 200_000)
+        for i in 0..<150 {
+            let r = try server.request("POST", "/api/v1/namespaces/default/configmaps",
+                                       json: Fixtures.configMap("big-\(i)", data: ["payload": payload]))
+            XCTAssertEqual(r.status, 201)
+        }
+        var last: JSON?
+        var count = 0
+        while let event = try slow.next(timeout: 10) {
+            last = event
+            count += 1
+        }
+        XCTAssertLessThan(count, 150, "the watcher did not get every event")
+        XCTAssertEqual(last?["type"], "ERROR")
+        XCTAssertEqual(last?[path: "object", "code"], 410)
+        XCTAssertEqual(try watchers(server), 0)
+    }
+}

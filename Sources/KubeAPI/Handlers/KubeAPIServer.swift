@@ -41,6 +41,8 @@ public final class KubeAPIServer: Sendable {
         switch path {
         case "/healthz", "/livez", "/readyz":
             return .text(200, "ok")
+        case "/metrics":
+            return metricsResponse()
         case "/version", "/version/":
             return .json(200, version.json.serialized())
         case "/api", "/api/":
@@ -102,6 +104,26 @@ public final class KubeAPIServer: Sendable {
         default:
             throw .methodNotSupported(type.groupResource, info.verb)
         }
+    }
+
+    /// Prometheus text: the gauges kube-apiserver exposes that tell whether the store and watches are healthy.
+    func metricsResponse() -> APIResponse {
+        let stats = store.statistics()
+        var text = "# HELP apiserver_storage_objects Number of stored objects per resource.\n"
+        text += "# TYPE apiserver_storage_objects gauge\n"
+        for (resource, count) in stats.objects.sorted(by: { $0.key < $1.key }) {
+            text += "apiserver_storage_objects{resource=\"\(resource)\"} \(count)\n"
+        }
+        text += "# HELP apiserver_registered_watchers Number of open watches per resource.\n"
+        text += "# TYPE apiserver_registered_watchers gauge\n"
+        for (resource, count) in stats.watchers.sorted(by: { $0.key < $1.key }) {
+            text += "apiserver_registered_watchers{resource=\"\(resource)\"} \(count)\n"
+        }
+        text += "# HELP k8s_simulator_store_revision The last committed revision.\n# TYPE k8s_simulator_store_revision gauge\n"
+        text += "k8s_simulator_store_revision \(stats.revision)\n"
+        text += "# HELP k8s_simulator_watch_log_events Events kept in the watch log.\n# TYPE k8s_simulator_watch_log_events gauge\n"
+        text += "k8s_simulator_watch_log_events \(stats.logLength)\n"
+        return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .bytes(Array(text.utf8)))
     }
 
     func key(_ type: ResourceType, _ namespace: String, _ name: String) -> ObjectKey {

@@ -306,7 +306,9 @@ enum PodValidation {
                 if !msgs.isEmpty { errs.append(.invalid(p.child("operator").description, value, msgs.joined(separator: ";"))) }
             case "Exists":
                 if !value.isEmpty {
-                    errs.append(.invalidRendered(p.child("operator").description, "{}", "value must be empty when `operator` is 'Exists'"))
+                    let seconds = t.kInt("tolerationSeconds").map { "(*int64)(\($0))" } ?? "(*int64)(nil)"
+                    let rendered = "core.Toleration{Key:\(GoRender.quoted(key)), Operator:\(GoRender.quoted(op)), Value:\(GoRender.quoted(value)), Effect:\(GoRender.quoted(effect)), TolerationSeconds:\(seconds)}"
+                    errs.append(.invalidRendered(p.child("operator").description, rendered, "value must be empty when `operator` is 'Exists'"))
                 }
             default:
                 errs.append(.notSupported(p.child("operator").description, .string(op), ["Equal", "Exists"]))

@@ -153,7 +153,7 @@ enum StrategyCheck {
         switch value {
         case nil, .some(.null): return []
         case .some(.string(let s)):
-            return StrategyFormat.isValidPercent(s) ? [] : [.invalid(path.description, s, StrategyFormat.percentError)]
+            return StrategyFormat.isValidPercent(s) ? [] : [.invalidRendered(path.description, GoRender.intOrString(value), StrategyFormat.percentError)]
         case .some(let v):
             if let i = v.intValue { return i < 0 ? [.invalid(path.description, .int(i), nonNegativeMessage)] : [] }
             return [.invalid(path.description, v, "must be an integer or percentage (e.g '5%%')")]
@@ -170,7 +170,7 @@ enum StrategyCheck {
 
     static func notMoreThan100Percent(_ value: JSON?, _ path: FieldPath) -> [FieldError] {
         guard case .string(let s)? = value, StrategyFormat.isValidPercent(s), let n = Int64(s.dropLast()), n > 100 else { return [] }
-        return [.invalid(path.description, s, "must not be greater than 100%")]
+        return [.invalidRendered(path.description, GoRender.intOrString(value), "must not be greater than 100%")]
     }
 
     static func portNumOrName(_ value: JSON?, _ path: FieldPath) -> [FieldError] {

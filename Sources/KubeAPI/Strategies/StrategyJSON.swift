@@ -115,12 +115,11 @@ enum GoRender {
         return "v1.LabelSelector{MatchLabels:\(stringMap(sel["matchLabels"])), MatchExpressions:\(exprs)}"
     }
 
-    /// An IntOrString: `intstr.IntOrString{Type:0, IntVal:1, StrVal:""}` is what Go prints, but
-    /// kube-apiserver's messages for these fields show the bare value, so render that.
+    /// An intstr.IntOrString value as `%#v` prints it: `intstr.IntOrString{Type:1, IntVal:0, StrVal:"25%"}`.
     static func intOrString(_ json: JSON?) -> String {
         switch json {
-        case .some(.string(let s)): return quoted(s)
-        case .some(let v) where v.intValue != nil: return String(v.intValue!)
+        case .some(.string(let s)): return "intstr.IntOrString{Type:1, IntVal:0, StrVal:\(quoted(s))}"
+        case .some(let v) where v.intValue != nil: return "intstr.IntOrString{Type:0, IntVal:\(v.intValue!), StrVal:\"\"}"
         default: return "null"
         }
     }
