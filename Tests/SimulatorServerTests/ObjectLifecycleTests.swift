@@ -276,3 +276,37 @@ final class ObjectLifecycleTests: XCTestCase {
         XCTAssertEqual(try server.request("GET", "/readyz").status, 200)
     }
 }
+
+/// fieldValidation on built-in kinds: unknown fields are dropped, and reported per Strict / Warn / Ignore.
+final class FieldValidationTests: XCTestCase {
+    func testUnknownFieldsOfBuiltinKinds() throws {
+        let server = try SimulatorProcess(extraArguments: ["--in-memory"])
+        defer { server.stop() }
+        var pod = Fixtures.pod("fv")
+        pod[path: "spec", "containers"] = [["name": "main", "image": "nginx", "imagee": "typo"]]
+        pod[path: "spec", "bogus"] = true
+        let strict = try server.request("POST", "/api/v1/namespaces/default/pods?fieldValidation=Strict", json: pod)
+        XCTAssertEqual(strict.status, 400, strict.text)
+        XCTAssertEqual(strict.json["reason"], "BadRequest")
+        XCTAssertTrue(strict.text.contains(#"unknown field \"spec.containers[0].imagee\""#), strict.text)
+        XCTAssertTrue(strict.text.contains(#"unknown field \"spec.bogus\""#), strict.text)
+
+        let warn = try server.request("POST", "/api/v1/namespaces/default/pods?fieldValidation=Warn", json: pod)
+        XCTAssertEqual(warn.status, 201, warn.text)
+        XCTAssertTrue(warn.headers["warning"]?.contains("spec.bogus") == true, "\(warn.headers)")
+        XCTAssertNil(warn.json[path: "spec", "bogus"], "dropped as kube-apiserver drops unknown fields")
+
+        pod[path: "metadata", "name"] = "fv2"
+        let ignore = try server.request("POST", "/api/v1/namespaces/default/pods?fieldValidation=Ignore", json: pod)
+        XCTAssertEqual(ignore.status, 201)
+        XCTAssertNil(ignore.headers["warning"])
+
+        // A complete, valid Deployment passes Strict untouched.
+        let deployment = try server.request("POST", "/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict",
+                                            json: Fixtures.deployment("strict-ok"))
+        XCTAssertEqual(deployment.status, 201, deployment.text)
+        XCTAssertNil(deployment.headers["warning"])
+        let bad = try server.request("POST", "/api/v1/namespaces/default/pods?fieldValidation=Loose", json: pod)
+        XCTAssertEqual(bad.status, 400)
+    }
+}

@@ -92,6 +92,8 @@ extension KubeAPIServer {
             }
             object[path: "metadata", "selfLink"] = nil
             if type.hasStatus { object["status"] = old["status"] }
+            // Allocated values (cluster IPs, node ports) stay when a re-applied manifest leaves them out.
+            if type.custom == nil { BuiltinDefaults.carryOver(group: type.group, kind: type.kind, &object, old: old) }
             applyDefaults(&object, type: type)
             if type.kind == "Namespace", type.group.isEmpty { object["spec"] = old["spec"] }
             if type.kind == "Service", type.group.isEmpty { try await allocate(&object, type: type, dryRun: options.dryRun, old: old) }
