@@ -150,3 +150,31 @@ final class PatchAndCRDTests: XCTestCase {
         XCTAssertEqual(empty["items"]?.arrayValue?.count, 0, "objects of the deleted CRD are gone")
     }
 }
+
+/// autoscaling/v1 and v2 serve the same HorizontalPodAutoscalers.
+final class VersionConversionTests: XCTestCase {
+    func testHPAServedAsV1AndV2() throws {
+        let server = try SimulatorProcess(extraArguments: ["--in-memory"])
+        defer { server.stop() }
+        let v1: JSON = ["apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": ["name": "web"],
+                        "spec": ["scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": "web"],
+                                 "minReplicas": 2, "maxReplicas": 5, "targetCPUUtilizationPercentage": 60]]
+        let created = try server.request("POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", json: v1)
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertEqual(created.json["apiVersion"], "autoscaling/v1")
+        XCTAssertEqual(created.json[path: "spec", "targetCPUUtilizationPercentage"], 60)
+        let asV2 = try server.request("GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web").json
+        XCTAssertEqual(asV2["apiVersion"], "autoscaling/v2")
+        XCTAssertEqual(asV2[path: "spec", "metrics"]?.arrayValue?.first?[path: "resource", "target", "averageUtilization"], 60)
+        let patched = try server.request("PATCH", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/web",
+                                         json: ["spec": ["targetCPUUtilizationPercentage": 70]], contentType: "application/merge-patch+json")
+        XCTAssertEqual(patched.status, 200, patched.text)
+        XCTAssertEqual(patched.json[path: "spec", "targetCPUUtilizationPercentage"], 70)
+        let list = try server.request("GET", "/apis/autoscaling/v1/horizontalpodautoscalers").json
+        XCTAssertEqual(list["kind"], "HorizontalPodAutoscalerList")
+        XCTAssertEqual(list["apiVersion"], "autoscaling/v1")
+        XCTAssertEqual(list["items"]?.arrayValue?.first?[path: "spec", "targetCPUUtilizationPercentage"], 70)
+        let v2 = try server.request("GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web").json
+        XCTAssertEqual(v2[path: "spec", "metrics"]?.arrayValue?.first?[path: "resource", "target", "averageUtilization"], 70)
+    }
+}

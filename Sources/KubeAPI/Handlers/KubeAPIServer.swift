@@ -66,7 +66,12 @@ public final class KubeAPIServer: Sendable {
         return try await serve(request, info: info, type: type)
     }
 
-    private func serve(_ request: APIRequest, info: RequestInfo, type: ResourceType) async throws(APIError) -> APIResponse {
+    func serve(_ request: APIRequest, info: RequestInfo, type: ResourceType) async throws(APIError) -> APIResponse {
+        if let storageVersion = type.storageVersion,
+           let storageType = registry.lookup(group: type.group, version: storageVersion, resource: type.plural)
+        {
+            return try await serveConverted(request, info: info, type: type, storageType: storageType)
+        }
         if type.namespaced == false, info.namespace != nil, info.resource != "namespaces" { throw .notFoundPath() }
         if let sub = info.subresource {
             guard let subresource = type.subresource(sub) else { throw .notFoundPath() }

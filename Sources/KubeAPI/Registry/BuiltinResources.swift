@@ -106,8 +106,12 @@ enum BuiltinResources {
     static let autoscaling: [ResourceType] = [
         make("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", short: ["hpa"],
              categories: ["all"], status: true),
-        make("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", short: ["hpa"],
-             categories: ["all"], status: true, storage: "autoscaling/horizontalpodautoscalers"),
+        {
+            var v1 = make("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", short: ["hpa"],
+                          categories: ["all"], status: true, storage: "autoscaling/horizontalpodautoscalers")
+            v1.storageVersion = "v2"
+            return v1
+        }(),
     ]
 
     static let batch: [ResourceType] = [

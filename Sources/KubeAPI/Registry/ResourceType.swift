@@ -40,6 +40,8 @@ public struct ResourceType: Sendable {
     public var storageResource: String
     /// Set for resources served from a CustomResourceDefinition.
     public var custom: CustomResourceVersion?
+    /// The version objects are stored in, when another version of the same resource is the storage version.
+    public var storageVersion: String?
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
