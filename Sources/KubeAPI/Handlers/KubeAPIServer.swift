@@ -11,6 +11,7 @@ public final class KubeAPIServer: Sendable {
     public let version: ServerVersion
     let logger: Logger
     let allocator: ServiceIPAllocator
+    let openAPI = OpenAPIDocuments()
     /// Largest request body accepted, as kube-apiserver's 3 MiB limit.
     public static let maxBodySize = 3 * 1024 * 1024
     /// Events a watcher may fall behind before it is cut off.
@@ -55,6 +56,7 @@ public final class KubeAPIServer: Sendable {
         if path.hasPrefix("/healthz/") || path.hasPrefix("/livez/") || path.hasPrefix("/readyz/") {
             return .text(200, "ok")
         }
+        if let response = try openAPIResponse(request) { return response }
         if let response = try discoveryGroupVersion(request) { return response }
         let watchParam = request.queryValue("watch").map { $0 == "true" || $0 == "1" } ?? false
         guard let info = RequestInfo.parse(method: request.method, path: path, watchParam: watchParam) else {
