@@ -3,13 +3,29 @@ import HummingbirdCore
 import HTTPTypes
 import KubeAPI
 import NIOCore
+import NIOSSL
+
+/// A request context that keeps the connection's channel, where TLS puts the client certificate.
+struct KubeRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    var maxUploadSize: Int { KubeAPIServer.maxBodySize }
+}
 
 /// Bridges Hummingbird requests to the transport-free API layer and its responses back, streaming watch bodies
 /// chunk by chunk and cancelling them the moment the client disconnects.
-struct KubeResponder<Context: RequestContext>: HTTPResponder {
+struct KubeResponder: HTTPResponder {
     let api: KubeAPIServer
+    /// Set on the TLS port; the plain port serves everyone as an administrator.
+    let authenticator: Authenticator?
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
         var headers: [String: String] = [:]
         for field in request.headers {
             headers[field.name.canonicalName] = field.value
@@ -22,10 +38,20 @@ struct KubeResponder<Context: RequestContext>: HTTPResponder {
         } catch {
             return Self.response(.error(.tooLarge(limit: KubeAPIServer.maxBodySize)), request: request)
         }
+        var user = UserInfo.anonymousAdmin
+        if let authenticator {
+            let certificate = try? await context.channel.nioSSL_peerCertificate().get()
+            guard let authenticated = authenticator.authenticate(authorization: headers["authorization"],
+                                                                 peerCertificate: certificate) else {
+                let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
+                return Self.response(.error(unauthorized), request: hummingbirdRequest)
+            }
+            user = authenticated
+        }
         let apiRequest = APIRequest(
             method: request.method.rawValue, path: request.uri.path,
             query: request.uri.query.map { APIRequest.parseQuery($0) } ?? [],
-            headers: headers, body: body)
+            headers: headers, body: body, user: user)
         let response = await api.handle(apiRequest)
         return Self.response(response, request: hummingbirdRequest)
     }

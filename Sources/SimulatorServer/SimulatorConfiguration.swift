@@ -5,6 +5,16 @@ public struct SimulatorConfiguration: Sendable {
     public var dataDirectory = ".k8s-simulator"
     /// Plain HTTP port; 0 switches the listener off.
     public var port = 6360
+    /// TLS port with authentication; 0 switches the listener off.
+    public var securePort = 6443
+    /// Extra names and addresses for the generated serving certificate.
+    public var tlsSANs: [String] = []
+    /// Bring-your-own serving certificate, key and client CA (PEM files).
+    public var tlsCertFile: String?
+    public var tlsKeyFile: String?
+    public var clientCAFile: String?
+    /// kube-apiserver's static token CSV.
+    public var tokenAuthFile: String?
     public var bindAddress = "127.0.0.1"
     /// Keep nothing on disk (tests).
     public var inMemory = false

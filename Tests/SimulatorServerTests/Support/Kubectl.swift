@@ -18,11 +18,11 @@ struct Kubectl {
         throw TestHTTPError("\(name) is not installed on this machine")
     }
 
-    init(version: String, server: SimulatorProcess) throws {
+    init(version: String, server: SimulatorProcess, kubeconfig given: String? = nil) throws {
         binary = try Self.find(version)
         self.server = server
         home = SimulatorProcess.temporaryDirectory()
-        let kubeconfig = """
+        let kubeconfig = given ?? """
             apiVersion: v1
             kind: Config
             clusters:

@@ -46,7 +46,10 @@ final class SimulatorProcess: @unchecked Sendable {
         self.port = port ?? Self.freePort()
         self.dataDir = dataDir ?? Self.temporaryDirectory()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", String(self.port), "--data-dir", self.dataDir, "--log-level", "warning"] + extraArguments
+        // Parallel test servers must not fight over the default TLS port.
+        let secure = extraArguments.contains("--secure-port") ? [] : ["--secure-port", "0"]
+        process.arguments = ["serve", "--port", String(self.port), "--data-dir", self.dataDir, "--log-level", "warning"]
+            + secure + extraArguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         try waitReady()
