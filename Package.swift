@@ -36,9 +36,14 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Tables", "Protobuf", "Apply"]),
+        // The simulated cluster: clock, controllers, scheduler, kubelets, all clients of the API layer.
+        .target(name: "ClusterSim", dependencies: [
+            "KubeAPI", "KubeStore", "KubeJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Listeners and wiring.
         .target(name: "SimulatorServer", dependencies: [
-            "KubeAPI", "KubeStore", "KubeJSON",
+            "KubeAPI", "KubeStore", "KubeJSON", "ClusterSim",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -57,6 +62,7 @@ let package = Package(
         ]),
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
+        .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KubeAPI", "KubeStore", "KubeJSON"]),
         // Drives the real binary over HTTP (and kubectl), so it depends on the executable being built.
         .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON", "k8s-simulator"]),
     ],

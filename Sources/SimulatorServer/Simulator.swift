@@ -1,3 +1,4 @@
+import ClusterSim
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -126,11 +127,24 @@ public final class Simulator: Sendable {
                                                  securePort: configuration.securePort)
             try JSONEncoder().encode(endpoints).write(to: URL(fileURLWithPath: Kubeconfig.endpointsPath(dataDirectory: configuration.dataDirectory)))
         }
+        let simulation = ClusterSimulation(api: api, configuration: configuration.cluster, logger: logger)
+        services.append(SimulationService(simulation: simulation))
         if !services.isEmpty {
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
         await store.close()
+    }
+}
+
+/// Runs the simulated cluster's controllers until shutdown.
+struct SimulationService: Service {
+    let simulation: ClusterSimulation
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await simulation.run()
+        }
     }
 }

@@ -1,3 +1,4 @@
+import ClusterSim
 import KubeStore
 
 /// Everything `serve` can be told on its command line.
@@ -15,6 +16,8 @@ public struct SimulatorConfiguration: Sendable {
     public var clientCAFile: String?
     /// kube-apiserver's static token CSV.
     public var tokenAuthFile: String?
+    /// The simulated cluster: nodes, clock, seed, controllers.
+    public var cluster = ClusterConfiguration()
     public var bindAddress = "127.0.0.1"
     /// Keep nothing on disk (tests).
     public var inMemory = false

@@ -51,10 +51,39 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Static bearer tokens, kube-apiserver's CSV format: token,user,uid,\"group1,group2\".")
     var tokenAuthFile: String?
 
+    @Option(help: "Simulated nodes.")
+    var nodes = 3
+
+    @Option(help: "CPU capacity of each node.")
+    var nodeCpu = "16"
+
+    @Option(help: "Memory capacity of each node.")
+    var nodeMemory = "64Gi"
+
+    @Option(help: "Pod capacity of each node.")
+    var nodePods = 110
+
+    @Option(help: "How many of the nodes carry nvidia.com/gpu capacity.")
+    var gpuNodes = 1
+
+    @Option(help: "nvidia.com/gpu capacity of each GPU node.")
+    var gpusPerNode = 4
+
+    @Option(help: "How much faster than real time the simulated clock runs (100: a simulated minute in 0.6 s).")
+    var timeScale = 1.0
+
+    @Option(help: "Seed of every random choice in the simulation; the same seed replays the same cluster.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Controllers to run, comma separated: * for all, -name to switch one off.")
+    var controllers = "*"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
     func validate() throws {
+        if timeScale <= 0 { throw ValidationError("--time-scale must be positive") }
+        if nodes < 0 || gpuNodes < 0 || gpuNodes > nodes { throw ValidationError("--gpu-nodes must be between 0 and --nodes") }
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
         }
@@ -77,6 +106,15 @@ struct Serve: AsyncParsableCommand {
         config.tlsKeyFile = tlsPrivateKeyFile
         config.clientCAFile = clientCaFile
         config.tokenAuthFile = tokenAuthFile
+        config.cluster.nodes = nodes
+        config.cluster.nodeCPU = nodeCpu
+        config.cluster.nodeMemory = nodeMemory
+        config.cluster.nodePods = nodePods
+        config.cluster.gpuNodes = gpuNodes
+        config.cluster.gpusPerNode = gpusPerNode
+        config.cluster.timeScale = timeScale
+        config.cluster.seed = seed
+        config.cluster.controllers = controllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var logger = Logger(label: "k8s-simulator")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let simulator = try Simulator(configuration: config, logger: logger)
