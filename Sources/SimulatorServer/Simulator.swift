@@ -146,5 +146,7 @@ struct SimulationService: Service {
         await cancelWhenGracefulShutdown {
             await simulation.run()
         }
+        // With every controller switched off there is nothing to run, but the service lives as long as the server.
+        try? await gracefulShutdown()
     }
 }
