@@ -139,7 +139,18 @@ public final class KubeAPIServer: Sendable {
 
     func getResponse(type: ResourceType, namespace: String, name: String, request: APIRequest) throws(APIError) -> APIResponse {
         let object = try getObject(type: type, namespace: namespace, name: name)
-        return .json(200, object.bytes)
+        switch TablePrinting.negotiateOutput(accept: request.header("accept")) {
+        case .table(let apiVersion):
+            if let error = TablePrinting.validateIncludeObject(request.queryValue("includeObject")) { throw error }
+            let table = TablePrinting.table(type: type, objects: [object.json()], includeObject: request.queryValue("includeObject"),
+                                            noHeaders: false, resourceVersion: String(object.revision), continueToken: nil,
+                                            remainingItemCount: nil, now: Timestamp.now(), apiVersion: apiVersion)
+            return .json(200, table.serialized())
+        case .partialObjectMetadata(let apiVersion), .partialObjectMetadataList(let apiVersion):
+            return .json(200, PartialObjectMetadata.object(object.json(), apiVersion: apiVersion).serialized())
+        case .object, .notAcceptable:
+            return .json(200, object.bytes)
+        }
     }
 
     /// The stored object, or 404.

@@ -133,16 +133,33 @@ extension KubeAPIServer {
             }
             selected.append(item)
         }
+        let continueToken = next.map { ContinueToken(revision: snapshot.revision, start: $0).encoded() }
+        let remainingCount = next != nil && selection.isEmpty ? remaining : nil
+        switch TablePrinting.negotiateOutput(accept: request.header("accept")) {
+        case .table(let apiVersion):
+            if let error = TablePrinting.validateIncludeObject(request.queryValue("includeObject")) { throw error }
+            let table = TablePrinting.table(type: type, objects: selected.map { $0.json() },
+                                            includeObject: request.queryValue("includeObject"), noHeaders: false,
+                                            resourceVersion: String(snapshot.revision), continueToken: continueToken,
+                                            remainingItemCount: remainingCount, now: Timestamp.now(), apiVersion: apiVersion)
+            return .json(200, table.serialized())
+        case .partialObjectMetadataList(let apiVersion), .partialObjectMetadata(let apiVersion):
+            return .json(200, PartialObjectMetadata.list(selected.map { $0.json() }, apiVersion: apiVersion,
+                                                         resourceVersion: String(snapshot.revision),
+                                                         continueToken: continueToken, remaining: remainingCount).serialized())
+        case .object, .notAcceptable:
+            break
+        }
         var writer = JSONWriter(reservingCapacity: selected.reduce(256) { $0 + $1.bytes.count + 1 })
         writer.writeRaw("{\"kind\":")
         writer.writeString(type.listKind)
         writer.writeRaw(",\"apiVersion\":")
         writer.writeString(type.groupVersion)
         writer.writeRaw(",\"metadata\":{\"resourceVersion\":\"\(snapshot.revision)\"")
-        if let next {
+        if let continueToken {
             writer.writeRaw(",\"continue\":")
-            writer.writeString(ContinueToken(revision: snapshot.revision, start: next).encoded())
-            if selection.isEmpty { writer.writeRaw(",\"remainingItemCount\":\(remaining)") }
+            writer.writeString(continueToken)
+            if let remainingCount { writer.writeRaw(",\"remainingItemCount\":\(remainingCount)") }
         }
         writer.writeRaw("},\"items\":[")
         for (i, item) in selected.enumerated() {
@@ -151,5 +168,20 @@ extension KubeAPIServer {
         }
         writer.writeRaw("]}")
         return .json(200, writer.bytes)
+    }
+}
+
+/// `as=PartialObjectMetadata` views: metadata only, as metadata informers ask for.
+enum PartialObjectMetadata {
+    static func object(_ object: JSON, apiVersion: String) -> JSON {
+        ["kind": "PartialObjectMetadata", "apiVersion": .string(apiVersion), "metadata": object["metadata"] ?? .object(JSONObject())]
+    }
+
+    static func list(_ objects: [JSON], apiVersion: String, resourceVersion: String, continueToken: String?, remaining: Int?) -> JSON {
+        var metadata: JSONObject = ["resourceVersion": .string(resourceVersion)]
+        if let continueToken { metadata["continue"] = .string(continueToken) }
+        if let remaining { metadata["remainingItemCount"] = .int(Int64(remaining)) }
+        return ["kind": "PartialObjectMetadataList", "apiVersion": .string(apiVersion), "metadata": .object(metadata),
+                "items": .array(objects.map { self.object($0, apiVersion: apiVersion) })]
     }
 }

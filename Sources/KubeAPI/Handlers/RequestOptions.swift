@@ -94,11 +94,3 @@ enum BodyDecoding {
         }
     }
 }
-
-/// Decoding of `application/vnd.kubernetes.protobuf` bodies; kubectl 1.32+ typed commands send them.
-enum ProtobufBodies {
-    static func decode(contentType: String, body: [UInt8]) throws(APIError) -> JSON? {
-        guard contentType == "application/vnd.kubernetes.protobuf" else { return nil }
-        throw .unsupportedMediaType(contentType, accepted: ["application/json", "application/yaml"])
-    }
-}

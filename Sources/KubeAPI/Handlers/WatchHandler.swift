@@ -57,8 +57,13 @@ extension KubeAPIServer {
         }
         var timeout = request.queryValue("timeoutSeconds").flatMap(Double.init) ?? 1800
         if timeout <= 0 { timeout = 1800 }
+        var tableVersion: String?
+        if case .table(let apiVersion) = TablePrinting.negotiateOutput(accept: request.header("accept")) {
+            tableVersion = apiVersion
+        }
         let stream = WatchStream(subscription: subscription, selection: selection, type: type,
-                                 initialEventsEnd: sendInitialEvents == true, bookmarks: bookmarks, timeout: timeout)
+                                 initialEventsEnd: sendInitialEvents == true, bookmarks: bookmarks, timeout: timeout,
+                                 table: tableVersion.map { WatchStream.TableOutput(apiVersion: $0, includeObject: request.queryValue("includeObject")) })
         return APIResponse(status: 200, body: .stream(stream))
     }
 }
@@ -94,10 +99,20 @@ final class WatchStream: StreamingBody {
     let initialEventsEnd: Bool
     let bookmarks: Bool
     let timeout: Double
+    /// Set when the client asked for Table rows: each event's object becomes a one-row Table, with column
+    /// definitions in the first one only, as kube-apiserver sends them.
+    let table: TableOutput?
+    private let headersSent = Atomic<Bool>(false)
+
+    struct TableOutput: Sendable {
+        var apiVersion: String
+        var includeObject: String?
+    }
 
     init(subscription: WatchSubscription, selection: ListSelection, type: ResourceType, initialEventsEnd: Bool,
-         bookmarks: Bool, timeout: Double)
+         bookmarks: Bool, timeout: Double, table: TableOutput? = nil)
     {
+        self.table = table
         self.subscription = subscription
         self.selection = selection
         self.type = type
@@ -120,7 +135,7 @@ final class WatchStream: StreamingBody {
         switch subscription.start {
         case .snapshot(let snapshot):
             for item in snapshot.items where selection.matches(item.attributes) {
-                try await write(WatchFraming.event("ADDED", item.bytes))
+                try await write(event("ADDED", item.bytes))
             }
             if initialEventsEnd {
                 try await write(WatchFraming.event("BOOKMARK", bookmark(revision: snapshot.revision, initialEventsEnd: true)))
@@ -142,24 +157,36 @@ final class WatchStream: StreamingBody {
     /// Applies the selectors to an event, turning it into ADDED or DELETED when the object enters or leaves the
     /// selection, as kube-apiserver's watch cache does.
     func frame(_ event: WatchEvent) -> [UInt8]? {
-        if selection.isEmpty { return WatchFraming.event(event.type.rawValue, event.object.bytes) }
+        if selection.isEmpty { return self.event(event.type.rawValue, event.object.bytes) }
         let now = selection.matches(event.object.attributes)
         switch event.type {
         case .added, .deleted:
-            return now ? WatchFraming.event(event.type.rawValue, event.object.bytes) : nil
+            return now ? self.event(event.type.rawValue, event.object.bytes) : nil
         case .modified:
             let before = event.previous.map { selection.matches($0.attributes) } ?? false
             switch (before, now) {
-            case (true, true): return WatchFraming.event("MODIFIED", event.object.bytes)
-            case (false, true): return WatchFraming.event("ADDED", event.object.bytes)
+            case (true, true): return self.event("MODIFIED", event.object.bytes)
+            case (false, true): return self.event("ADDED", event.object.bytes)
             case (true, false):
                 // The previous state, stamped with the revision at which it left the selection.
                 var previous = event.previous!.json()
                 previous[path: "metadata", "resourceVersion"] = .string(String(event.revision))
-                return WatchFraming.event("DELETED", previous.serialized())
+                return self.event("DELETED", previous.serialized())
             case (false, false): return nil
             }
         }
+    }
+
+    /// One framed event, its object as the client asked for it.
+    func event(_ type: String, _ objectBytes: [UInt8]) -> [UInt8] {
+        guard let table, let object = try? JSONParser.parse(objectBytes) else { return WatchFraming.event(type, objectBytes) }
+        let first = !headersSent.exchange(true, ordering: .relaxed)
+        let rows = TablePrinting.table(type: self.type, objects: [object], includeObject: table.includeObject,
+                                       noHeaders: !first,
+                                       resourceVersion: object[path: "metadata", "resourceVersion"]?.stringValue ?? "",
+                                       continueToken: nil, remainingItemCount: nil, now: Timestamp.now(),
+                                       apiVersion: table.apiVersion)
+        return WatchFraming.event(type, rows.serialized())
     }
 
     func bookmark(revision: Int64, initialEventsEnd: Bool) -> [UInt8] {
