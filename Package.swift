@@ -35,7 +35,7 @@ let package = Package(
             "KubeJSON", "KubeStore",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["Apply"]),
+        ]),
         // The simulated cluster: clock, controllers, scheduler, kubelets, all clients of the API layer.
         .target(name: "ClusterSim", dependencies: [
             "KubeAPI", "KubeStore", "KubeJSON",
@@ -61,8 +61,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
-        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"],
-                    exclude: ["ServerSideApplyTests.swift"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KubeAPI", "KubeStore", "KubeJSON"]),
         // Drives the real binary over HTTP (and kubectl), so it depends on the executable being built.
         .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON", "k8s-simulator"]),

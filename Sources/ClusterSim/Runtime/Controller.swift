@@ -12,13 +12,15 @@ public struct ClusterConfiguration: Sendable {
     public var gpusPerNode = 4
     public var timeScale = 1.0
     public var seed: UInt64 = 1
-    /// Controller names to run; `*` runs all, `-name` switches one off (kube-controller-manager's syntax).
+    /// Controller names to run; `*` runs all, `-name` switches one off, `-*` all that are not named
+    /// (kube-controller-manager's syntax).
     public var controllers = ["*"]
 
     public init() {}
 
     public func enabled(_ name: String) -> Bool {
         if controllers.contains("-" + name) { return false }
+        if controllers.contains("-*") { return controllers.contains(name) }
         return controllers.contains("*") || controllers.contains(name)
     }
 }

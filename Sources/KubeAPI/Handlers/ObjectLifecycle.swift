@@ -16,9 +16,6 @@ extension KubeAPIServer {
 
     public func create(type: ResourceType, namespace: String, object input: JSON, options: WriteOptions) async throws(APIError) -> WriteOutcome {
         var object = try checkIdentity(input, type: type, namespace: namespace, name: nil)
-        // Fields the client set are its own; defaults and server-owned status are not attributed to it.
-        var sent = object
-        if type.hasStatus { sent["status"] = nil }
         let now = Timestamp.now()
         if object[path: "metadata", "resourceVersion"]?.stringValue.map({ !$0.isEmpty }) == true {
             throw .badRequest("resourceVersion should not be set on objects to be created")
@@ -41,8 +38,11 @@ extension KubeAPIServer {
         try await allocate(&object, type: type, dryRun: options.dryRun)
         try validateCreate(object, type: type)
         if type.namespaced { try checkNamespaceAcceptsCreate(namespace, type: type, name: name) }
-        ManagedFields.record(in: &object, previous: nil, sent: sent, manager: options.manager, operation: "Update",
-                             apiVersion: type.groupVersion, subresource: nil, time: Timestamp.rfc3339(now))
+        if !options.managedFieldsDone {
+            object = ServerSideApply.recordUpdate(old: nil, new: object, manager: options.manager, apiVersion: type.groupVersion,
+                                                  subresource: nil, resetFields: ServerSideApply.resetFields(for: type, subresource: nil),
+                                                  schema: .forResource(type), now: Timestamp.rfc3339(now))
+        }
         if options.dryRun {
             return WriteOutcome(bytes: object.serialized(), status: 201, warnings: warnings, stored: nil)
         }
@@ -112,8 +112,12 @@ extension KubeAPIServer {
             // Nothing changed: no new revision, as kube-apiserver skips no-op writes.
             return WriteOutcome(bytes: current.bytes, status: 200, warnings: warnings, stored: nil)
         }
-        ManagedFields.record(in: &object, previous: old, manager: options.manager, operation: "Update",
-                             apiVersion: type.groupVersion, subresource: subresource, time: Timestamp.rfc3339(Timestamp.now()))
+        if !options.managedFieldsDone {
+            object = ServerSideApply.recordUpdate(old: old, new: object, manager: options.manager, apiVersion: type.groupVersion,
+                                                  subresource: subresource,
+                                                  resetFields: ServerSideApply.resetFields(for: type, subresource: subresource),
+                                                  schema: .forResource(type), now: Timestamp.rfc3339(Timestamp.now()))
+        }
         if options.dryRun {
             object[path: "metadata", "resourceVersion"] = .string(String(current.revision))
             return WriteOutcome(bytes: object.serialized(), status: 200, warnings: warnings, stored: nil)

@@ -14,6 +14,8 @@ public struct WriteOptions: Sendable {
     public var user: UserInfo = .anonymousAdmin
     /// The User-Agent, from which kube-apiserver derives a default field manager.
     public var userAgent: String?
+    /// Set when server-side apply already wrote managedFields for this write.
+    var managedFieldsDone = false
 
     public init() {}
 
