@@ -2,6 +2,7 @@ import Foundation
 import KubeJSON
 import KubeStore
 import Logging
+import Synchronization
 
 /// The Kubernetes API: turns requests into store operations with kube-apiserver's semantics. Every client
 /// (HTTP listeners, controllers, the ECP-AI adapter) goes through `handle` or the typed operations below it.
@@ -12,6 +13,7 @@ public final class KubeAPIServer: Sendable {
     let logger: Logger
     let allocator: ServiceIPAllocator
     let openAPI = OpenAPIDocuments()
+    let logSource = Mutex<(any PodLogSource)?>(nil)
     /// Largest request body accepted, as kube-apiserver's 3 MiB limit.
     public static let maxBodySize = 3 * 1024 * 1024
     /// Events a watcher may fall behind before it is cut off.

@@ -34,6 +34,8 @@ extension KubeAPIServer {
             return .json(200, scale(of: current.json(), type: type).serialized())
         case ("scale", "update"), ("scale", "patch"):
             return try await updateScale(request, type: type, namespace: namespace, name: name, verb: info.verb)
+        case ("log", "get"):
+            return try podLogResponse(request, type: type, namespace: namespace, name: name)
         case ("binding", "create"):
             let body = try BodyDecoding.object(request)
             return try await bind(namespace: namespace, podName: name, binding: body, request: request)

@@ -17,6 +17,14 @@ public enum Timestamp {
         return date + "T" + time + "." + pad(micros, 6) + "Z"
     }
 
+    /// Nanosecond precision, as container runtimes stamp log lines: `2026-11-29T08:00:00.123456789Z`.
+    public static func rfc3339Nano(_ seconds: Double) -> String {
+        let whole = seconds.rounded(.down)
+        let nanos = Int((seconds - whole) * 1_000_000_000)
+        let (date, time) = civil(Int64(whole))
+        return date + "T" + time + "." + pad(nanos, 9) + "Z"
+    }
+
     /// Parses the forms above (and an offset of `Z` only); nil for anything else.
     public static func parse(_ text: String) -> Double? {
         let bytes = Array(text.utf8)
