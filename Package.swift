@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "k8s-simulator", targets: ["k8s-simulator"]),
+        .executable(name: "k8s-simulator-bench", targets: ["k8s-simulator-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
@@ -60,6 +61,8 @@ let package = Package(
             "SimulatorServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Load generator (docs/benchmarks.md): KubeJSON and Foundation only, so it builds in seconds.
+        .executableTarget(name: "k8s-simulator-bench", dependencies: ["KubeJSON"], path: "Benchmarks"),
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KubeAPI", "KubeStore", "KubeJSON"]),

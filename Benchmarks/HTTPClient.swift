@@ -1,0 +1,464 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct HTTPError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where the server listens: a plain-HTTP base URL split into what a socket needs.
+struct Endpoint: Sendable, CustomStringConvertible {
+    var host: String
+    var port: UInt16
+    /// Prepended to every path, for servers behind a prefix (`kubectl proxy --api-prefix`).
+    var pathPrefix: String
+
+    var description: String { "http://\(hostHeader)\(pathPrefix)" }
+    var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    static func parse(_ url: String) throws -> Endpoint {
+        if url.hasPrefix("https://") {
+            throw HTTPError("TLS is not supported yet: the tool speaks plain HTTP only. Put `kubectl proxy` in front "
+                + "of a TLS server and point --server at it.")
+        }
+        guard url.hasPrefix("http://") else { throw HTTPError("--server must be an http:// URL, got \(url)") }
+        var rest = url.dropFirst("http://".count)
+        var prefix = ""
+        if let slash = rest.firstIndex(of: "/") {
+            prefix = String(rest[slash...])
+            rest = rest[..<slash]
+            while prefix.hasSuffix("/") { prefix.removeLast() }
+        }
+        var host = String(rest)
+        var port: UInt16 = 80
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
+            let after = host[host.index(after: end)...]
+            if after.hasPrefix(":"), let p = UInt16(after.dropFirst()) { port = p }
+            host = String(host[host.index(after: host.startIndex)..<end])
+        } else if let colon = host.lastIndex(of: ":") {
+            guard let p = UInt16(host[host.index(after: colon)...]) else { throw HTTPError("bad port in \(url)") }
+            port = p
+            host = String(host[..<colon])
+        }
+        return Endpoint(host: host, port: port, pathPrefix: prefix)
+    }
+}
+
+struct HTTPResponse {
+    var status: Int
+    var body: [UInt8]
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+    var ok: Bool { (200..<300).contains(status) }
+}
+
+/// One keep-alive HTTP/1.1 connection on a blocking socket, owned by one client thread. Deliberately small:
+/// the `ceiling` scenario measures this client against `/healthz`, so its cost is part of every ratio.
+final class HTTPConnection {
+    let endpoint: Endpoint
+    private var fd: Int32 = -1
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private var requestsOnSocket = 0
+    /// Times a reused connection had been closed by the server and was opened again.
+    private(set) var reconnects = 0
+    /// For streams: a wait for the next frame longer than this throws `ReceiveTimeout`, so the reader can
+    /// look at its deadline.
+    var receiveTimeout: Double? { didSet { applyReceiveTimeout() } }
+    /// Only between frames may a receive timeout surface; inside one it would lose the framing.
+    private var timeoutMayEscape = false
+
+    init(_ endpoint: Endpoint) {
+        self.endpoint = endpoint
+        buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    }
+
+    deinit { close() }
+
+    var isOpen: Bool { fd >= 0 }
+
+    func connect() throws {
+        close()
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if os(Linux)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw HTTPError("cannot resolve \(endpoint.host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = ECONNREFUSED
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            candidate = info.pointee.ai_next
+            let socketFD = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if socketFD < 0 { lastError = errno; continue }
+            if systemConnect(socketFD, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+                var one: Int32 = 1
+                setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                #if canImport(Darwin)
+                setsockopt(socketFD, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+                #endif
+                fd = socketFD
+                start = 0
+                end = 0
+                requestsOnSocket = 0
+                applyReceiveTimeout()
+                return
+            }
+            lastError = errno
+            _ = systemClose(socketFD)
+        }
+        throw HTTPError("connect to \(endpoint.hostHeader): \(String(cString: strerror(lastError)))")
+    }
+
+    func close() {
+        if fd >= 0 { _ = systemClose(fd) }
+        fd = -1
+    }
+
+    /// Unblocks a reader parked in recv from another thread, without racing on the descriptor number.
+    func shutdownFromOtherThread() {
+        if fd >= 0 { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func applyReceiveTimeout() {
+        guard fd >= 0 else { return }
+        let seconds = receiveTimeout ?? 0
+        var tv = timeval()
+        tv.tv_sec = .init(seconds)
+        tv.tv_usec = .init((seconds - seconds.rounded(.down)) * 1_000_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    // MARK: Requests
+
+    func get(_ path: String) throws -> HTTPResponse { try request("GET", path) }
+
+    /// Sends one request and reads the whole response. A reused connection the server closed while idle
+    /// is reopened once; any other failure is the caller's error.
+    func request(_ method: String, _ path: String, body: [UInt8]? = nil,
+                 contentType: String = "application/json") throws -> HTTPResponse {
+        let message = encode(method, path, body: body, contentType: contentType)
+        if fd < 0 { try connect() }
+        let reused = requestsOnSocket > 0
+        do {
+            try sendAll(message)
+            return try readResponse(isHead: method == "HEAD")
+        } catch is StaleConnection {
+            close()
+            guard reused else { throw HTTPError("the server closed the connection without answering") }
+        } catch {
+            close()  // the framing is lost; the next request starts on a new socket
+            throw error
+        }
+        reconnects += 1
+        try connect()
+        do {
+            try sendAll(message)
+            return try readResponse(isHead: method == "HEAD")
+        } catch is StaleConnection {
+            close()
+            throw HTTPError("the server closed the connection without answering")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    private struct StaleConnection: Error {}
+
+    private func encode(_ method: String, _ path: String, body: [UInt8]?, contentType: String) -> [UInt8] {
+        var head = "\(method) \(endpoint.pathPrefix)\(path) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\n"
+            + "User-Agent: k8s-simulator-bench\r\nAccept: application/json\r\n"
+        if let body {
+            head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
+        }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        if let body { bytes.append(contentsOf: body) }
+        return bytes
+    }
+
+    private func sendAll(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                #if os(Linux)
+                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                #else
+                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
+                #endif
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE || errno == ECONNRESET { throw StaleConnection() }
+                    throw HTTPError("send: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
+    }
+
+    /// Reads more bytes into the buffer; false at end of stream. Throws `ReceiveTimeout` when a receive
+    /// timeout is set and nothing came.
+    private func fill() throws -> Bool {
+        if start == end { start = 0; end = 0 }
+        if end == buffer.count {
+            if start > 0 {
+                buffer.withUnsafeMutableBufferPointer { b in
+                    b.baseAddress!.update(from: b.baseAddress! + start, count: end - start)
+                }
+                end -= start
+                start = 0
+            } else {
+                buffer.append(contentsOf: repeatElement(0, count: buffer.count))
+            }
+        }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                recv(fd, raw.baseAddress! + end, raw.count - end, 0)
+            }
+            if n > 0 { end += n; return true }
+            if n == 0 { return false }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK {
+                if timeoutMayEscape { throw ReceiveTimeout() }
+                continue
+            }
+            if errno == ECONNRESET { return false }
+            throw HTTPError("recv: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    struct ReceiveTimeout: Error {}
+
+    /// Index just past the next CRLF at or after `from`, reading more as needed; nil at end of stream.
+    private func lineEnd(from: Int) throws -> Int? {
+        // Kept relative to `start`: fill() may move the unread bytes to the front of the buffer.
+        var offset = from - start
+        while true {
+            var i = start + offset
+            while i + 1 < end {
+                if buffer[i] == 0x0D, buffer[i + 1] == 0x0A { return i + 2 }
+                i += 1
+            }
+            offset = max(0, end - 1 - start)
+            guard try fill() else { return nil }
+        }
+    }
+
+    private struct Head {
+        var status: Int
+        var contentLength: Int?
+        var chunked: Bool
+        var close: Bool
+    }
+
+    private func readHead() throws -> Head {
+        var head = Head(status: 0, contentLength: nil, chunked: false, close: false)
+        var firstLine = true
+        while true {
+            guard let next = try lineEnd(from: start) else {
+                if firstLine && start == end { throw StaleConnection() }
+                throw HTTPError("connection closed in the middle of a response head")
+            }
+            let lineStart = start
+            let lineStop = next - 2
+            start = next
+            if firstLine {
+                firstLine = false
+                // "HTTP/1.1 200 OK"
+                guard lineStop - lineStart >= 12 else { throw HTTPError("malformed status line") }
+                var status = 0
+                for i in (lineStart + 9)..<(lineStart + 12) {
+                    let digit = buffer[i]
+                    guard digit >= 0x30, digit <= 0x39 else { throw HTTPError("malformed status line") }
+                    status = status * 10 + Int(digit - 0x30)
+                }
+                head.status = status
+                if buffer[lineStart + 5] == UInt8(ascii: "1"), buffer[lineStart + 7] == UInt8(ascii: "0") {
+                    head.close = true  // HTTP/1.0 closes unless told otherwise
+                }
+                continue
+            }
+            if lineStop == lineStart { return head }
+            guard let colon = buffer[lineStart..<lineStop].firstIndex(of: UInt8(ascii: ":")) else { continue }
+            var valueStart = colon + 1
+            while valueStart < lineStop, buffer[valueStart] == 0x20 || buffer[valueStart] == 0x09 { valueStart += 1 }
+            let name = lineStart..<colon
+            if headerName(name, equals: "content-length") {
+                var length = 0
+                for i in valueStart..<lineStop where buffer[i] >= 0x30 && buffer[i] <= 0x39 {
+                    length = length * 10 + Int(buffer[i] - 0x30)
+                }
+                head.contentLength = length
+            } else if headerName(name, equals: "transfer-encoding") {
+                head.chunked = lowercased(valueStart..<lineStop).contains("chunked")
+            } else if headerName(name, equals: "connection") {
+                let value = lowercased(valueStart..<lineStop)
+                if value.contains("close") { head.close = true }
+                if value.contains("keep-alive") { head.close = false }
+            }
+        }
+    }
+
+    private func headerName(_ range: Range<Int>, equals name: StaticString) -> Bool {
+        guard range.count == name.utf8CodeUnitCount else { return false }
+        let expected = name.utf8Start
+        // Setting bit 5 lower-cases letters and leaves '-' as it is: enough for these ASCII names.
+        for (offset, i) in range.enumerated() where buffer[i] | 0x20 != expected[offset] { return false }
+        return true
+    }
+
+    private func lowercased(_ range: Range<Int>) -> String {
+        String(decoding: buffer[range], as: UTF8.self).lowercased()
+    }
+
+    private func readExactly(_ count: Int, into body: inout [UInt8]) throws {
+        var remaining = count
+        while remaining > 0 {
+            if start == end { guard try fill() else { throw HTTPError("connection closed in the middle of a body") } }
+            let take = min(remaining, end - start)
+            body.append(contentsOf: buffer[start..<(start + take)])
+            start += take
+            remaining -= take
+        }
+    }
+
+    /// Reads one chunk of a chunked body into `body`; false after the last (empty) chunk and its trailers.
+    private func readChunk(into body: inout [UInt8]) throws -> Bool {
+        guard let next = try lineEnd(from: start) else { throw HTTPError("connection closed before a chunk size") }
+        var size = 0
+        var i = start
+        while i < next - 2 {
+            let c = buffer[i]
+            let digit: Int
+            switch c {
+            case 0x30...0x39: digit = Int(c - 0x30)
+            case 0x61...0x66: digit = Int(c - 0x61 + 10)
+            case 0x41...0x46: digit = Int(c - 0x41 + 10)
+            default: digit = -1
+            }
+            if digit < 0 { break }  // chunk extensions follow ';'
+            size = size * 16 + digit
+            i += 1
+        }
+        start = next
+        if size == 0 {
+            while true {  // trailers end with an empty line
+                guard let trailerEnd = try lineEnd(from: start) else { return false }
+                let empty = trailerEnd - start == 2
+                start = trailerEnd
+                if empty { return false }
+            }
+        }
+        try readExactly(size, into: &body)
+        var crlf: [UInt8] = []
+        try readExactly(2, into: &crlf)
+        return true
+    }
+
+    private func readResponse(isHead: Bool) throws -> HTTPResponse {
+        let head = try readHead()
+        requestsOnSocket += 1
+        var body: [UInt8] = []
+        if isHead || head.status == 204 || head.status == 304 || (100..<200).contains(head.status) {
+            // no body
+        } else if head.chunked {
+            while try readChunk(into: &body) {}
+        } else if let length = head.contentLength {
+            body.reserveCapacity(length)
+            try readExactly(length, into: &body)
+        } else {
+            while true {
+                if start < end { body.append(contentsOf: buffer[start..<end]); start = end }
+                guard try fill() else { break }
+            }
+            close()
+            return HTTPResponse(status: head.status, body: body)
+        }
+        if head.close { close() }
+        return HTTPResponse(status: head.status, body: body)
+    }
+
+    // MARK: Streams (watch)
+
+    /// Starts a streaming GET. On a non-2xx answer the whole error body is read and returned as the response.
+    func openStream(_ path: String) throws -> HTTPResponse? {
+        if fd < 0 { try connect() }
+        try sendAll(encode("GET", path, body: nil, contentType: ""))
+        let head = try readHead()
+        guard (200..<300).contains(head.status) else {
+            var body: [UInt8] = []
+            if head.chunked { while try readChunk(into: &body) {} }
+            else if let length = head.contentLength { try readExactly(length, into: &body) }
+            close()
+            return HTTPResponse(status: head.status, body: body)
+        }
+        streamChunked = head.chunked
+        streamRemaining = head.contentLength
+        return nil
+    }
+
+    private var streamChunked = false
+    private var streamRemaining: Int?
+
+    /// Appends the next piece of a stream's body to `into`; false at its end. Throws `ReceiveTimeout` when
+    /// nothing arrived within `receiveTimeout`, leaving the stream intact.
+    func readStream(into: inout [UInt8]) throws -> Bool {
+        if let remaining = streamRemaining, remaining == 0, !streamChunked { return false }
+        if start == end {
+            timeoutMayEscape = true
+            defer { timeoutMayEscape = false }
+            guard try fill() else { return false }
+        }
+        if streamChunked { return try readChunk(into: &into) }
+        var take = end - start
+        if let remaining = streamRemaining { take = min(take, remaining); streamRemaining = remaining - take }
+        into.append(contentsOf: buffer[start..<(start + take)])
+        start += take
+        return true
+    }
+}
+
+/// The stream connections of a scenario, so the coordinator can free a reader stuck in a blocking call
+/// (a server that never answers a watch) once the scenario is over. A reader unregisters before it closes
+/// its socket, under the same lock, so a descriptor number is never shut down after it was reused.
+final class StreamRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var connections: [ObjectIdentifier: HTTPConnection] = [:]
+
+    func register(_ connection: HTTPConnection) {
+        lock.lock()
+        connections[ObjectIdentifier(connection)] = connection
+        lock.unlock()
+    }
+
+    func closeAndUnregister(_ connection: HTTPConnection) {
+        lock.lock()
+        connections[ObjectIdentifier(connection)] = nil
+        connection.close()
+        lock.unlock()
+    }
+
+    func shutdownAll() {
+        lock.lock()
+        for connection in connections.values { connection.shutdownFromOtherThread() }
+        lock.unlock()
+    }
+}
+
+// The module's own close/connect would otherwise shadow the C functions inside the class.
+@inline(__always) private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
+@inline(__always) private func systemConnect(_ fd: Int32, _ addr: UnsafePointer<sockaddr>!, _ len: socklen_t) -> Int32 {
+    connect(fd, addr, len)
+}
