@@ -128,6 +128,7 @@ public final class Simulator: Sendable {
             try JSONEncoder().encode(endpoints).write(to: URL(fileURLWithPath: Kubeconfig.endpointsPath(dataDirectory: configuration.dataDirectory)))
         }
         let simulation = ClusterSimulation(api: api, configuration: configuration.cluster, logger: logger)
+        api.setPodLogSource(PodLogs(random: simulation.context.random))
         services.append(SimulationService(simulation: simulation))
         if !services.isEmpty {
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },

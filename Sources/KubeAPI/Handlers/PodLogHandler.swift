@@ -40,7 +40,9 @@ extension KubeAPIServer {
             guard status?[path: "lastState", "terminated"] != nil else {
                 throw .badRequest("previous terminated container \"\(container)\" in pod \"\(name)\" not found")
             }
-        } else if status?[path: "state", "running"] == nil, status?[path: "state", "terminated"] == nil {
+        } else if status?[path: "state", "running"] == nil, status?[path: "state", "terminated"] == nil,
+                  status?[path: "lastState", "terminated"] == nil
+        {
             let reason = status?[path: "state", "waiting", "reason"]?.stringValue ?? "ContainerCreating"
             throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(reason)")
         }

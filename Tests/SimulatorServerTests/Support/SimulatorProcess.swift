@@ -42,12 +42,14 @@ final class SimulatorProcess: @unchecked Sendable {
         return path
     }
 
-    init(dataDir: String? = nil, port: Int? = nil, extraArguments: [String] = []) throws {
+    /// API tests run without the simulated cluster (`cluster: false`), so no controller races their assertions.
+    init(dataDir: String? = nil, port: Int? = nil, cluster: Bool = false, extraArguments: [String] = []) throws {
         self.port = port ?? Self.freePort()
         self.dataDir = dataDir ?? Self.temporaryDirectory()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         // Parallel test servers must not fight over the default TLS port.
-        let secure = extraArguments.contains("--secure-port") ? [] : ["--secure-port", "0"]
+        var secure = extraArguments.contains("--secure-port") ? [] : ["--secure-port", "0"]
+        if !cluster, !extraArguments.contains(where: { $0.hasPrefix("--controllers") }) { secure.append("--controllers=-*") }
         process.arguments = ["serve", "--port", String(self.port), "--data-dir", self.dataDir, "--log-level", "warning"]
             + secure + extraArguments
         process.standardOutput = FileHandle.nullDevice
