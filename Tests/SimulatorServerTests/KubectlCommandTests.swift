@@ -8,15 +8,32 @@ final class KubectlCommandTests: XCTestCase {
     static let versions = ["1.27", "1.29", "1.31", "1.33"]
 
     func testEverydayCommandsOnEveryVersion() throws {
-        let server = try SimulatorProcess(extraArguments: ["--in-memory", "--controllers=-*"])
+        let server = try SimulatorProcess(cluster: true, extraArguments: ["--in-memory", "--time-scale", "50"])
         defer { server.stop() }
         for version in Self.versions {
-            try everydayCommands(Kubectl(version: version, server: server), tag: version.replacingOccurrences(of: ".", with: ""))
+            try everydayCommands(Kubectl(version: version, server: server), tag: version.replacingOccurrences(of: ".", with: ""),
+                                 serverURL: "http://127.0.0.1:\(server.port)")
         }
-        try everydayCommands(Kubectl(binary: "kubectl", server: server), tag: "path")
+        try everydayCommands(Kubectl(binary: "kubectl", server: server), tag: "path", serverURL: "http://127.0.0.1:\(server.port)")
     }
 
-    func everydayCommands(_ k: Kubectl, tag: String) throws {
+    /// The same commands over TLS with the kubeconfig the server wrote.
+    func testEverydayCommandsOverTLS() throws {
+        let dataDir = SimulatorProcess.temporaryDirectory()
+        let securePort = SimulatorProcess.freePort()
+        let server = try SimulatorProcess(dataDir: dataDir, cluster: true,
+                                          extraArguments: ["--secure-port", String(securePort), "--time-scale", "50"])
+        defer { server.stop() }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dataDir + "/kubeconfig"), Date() < deadline { usleep(20_000) }
+        let kubeconfig = try String(contentsOfFile: dataDir + "/kubeconfig", encoding: .utf8)
+        try everydayCommands(Kubectl(version: "1.33", server: server, kubeconfig: kubeconfig), tag: "tls133",
+                             serverURL: "https://127.0.0.1:\(securePort)", user: "admin")
+        try everydayCommands(Kubectl(version: "1.29", server: server, kubeconfig: kubeconfig), tag: "tls129",
+                             serverURL: "https://127.0.0.1:\(securePort)", user: "admin")
+    }
+
+    func everydayCommands(_ k: Kubectl, tag: String, serverURL: String, user: String = "system:admin") throws {
         let ns = "e2e-\(tag)"
         func ok(_ args: String..., file: StaticString = #filePath, line: UInt = #line) throws -> String {
             let r = try k.run(args)
@@ -29,7 +46,7 @@ final class KubectlCommandTests: XCTestCase {
         XCTAssertTrue(resources.contains("deployments") && resources.contains("deploy") && resources.contains("apps/v1"), resources)
         XCTAssertTrue(try ok("api-versions").contains("apps/v1"))
         let info = try ok("cluster-info")
-        XCTAssertTrue(info.contains("is running at") && info.contains("http://127.0.0.1:\(k.server.port)"), info)
+        XCTAssertTrue(info.contains("is running at") && info.contains(serverURL), info)
 
         // Typed create commands (protobuf bodies from 1.32 on).
         XCTAssertTrue(try ok("create", "namespace", ns).contains("namespace/\(ns) created"))
@@ -114,8 +131,37 @@ final class KubectlCommandTests: XCTestCase {
         XCTAssertTrue(try ok("explain", "deployment.spec.replicas").contains("replicas"))
         XCTAssertEqual(try ok("auth", "can-i", "create", "pods").trimmingCharacters(in: .whitespacesAndNewlines), "yes")
         if tag != "127" {  // whoami arrived in 1.28
-            XCTAssertTrue(try ok("auth", "whoami").contains("system:admin"))
+            XCTAssertTrue(try ok("auth", "whoami").contains(user))
         }
+
+        // Server-side apply, and a conflict between two managers.
+        let ssa = try k.write("ssa-\(tag).yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: ssa, namespace: \(ns)}
+            data: {owner: first}
+            """)
+        XCTAssertTrue(try ok("apply", "--server-side", "-f", ssa).contains("configmap/ssa serverside-applied"))
+        try (try String(contentsOfFile: ssa, encoding: .utf8)).replacingOccurrences(of: "first", with: "second")
+            .write(toFile: ssa, atomically: true, encoding: .utf8)
+        let conflict = try k.run(["apply", "--server-side", "--field-manager=intruder", "-f", ssa])
+        XCTAssertNotEqual(conflict.status, 0)
+        XCTAssertTrue(conflict.err.contains("Apply failed with 1 conflict") && conflict.err.contains(".data.owner"), conflict.err)
+        XCTAssertTrue(try ok("apply", "--server-side", "--field-manager=intruder", "--force-conflicts", "-f", ssa).contains("serverside-applied"))
+
+        // Rollouts, wait and logs need the simulated cluster.
+        let status = try ok("-n", ns, "rollout", "status", "deployment/web", "--timeout=90s")
+        XCTAssertTrue(status.contains("successfully rolled out"), status)
+        XCTAssertTrue(try ok("-n", ns, "rollout", "restart", "deployment/web").contains("restarted"))
+        XCTAssertTrue(try ok("-n", ns, "rollout", "status", "deployment/web", "--timeout=90s").contains("successfully rolled out"))
+        XCTAssertTrue(try ok("-n", ns, "rollout", "history", "deployment/web").contains("REVISION"))
+        XCTAssertTrue(try ok("-n", ns, "rollout", "undo", "deployment/web").contains("rolled back"))
+        XCTAssertTrue(try ok("-n", ns, "wait", "--for=condition=Available", "deployment/web", "--timeout=90s").contains("condition met"))
+        let waitPod = try ok("-n", ns, "wait", "--for=condition=Ready", "pod/solo", "--timeout=90s")
+        XCTAssertTrue(waitPod.contains("condition met"), waitPod)
+        let logs = try k.run(["-n", ns, "logs", "deployment/web", "--tail=2"])
+        XCTAssertEqual(logs.status, 0, logs.err)
+        XCTAssertFalse(logs.out.isEmpty)
 
         // delete and its wait, then a missing object.
         XCTAssertTrue(try ok("-n", ns, "delete", "configmap", "settings").contains("deleted"))
