@@ -56,6 +56,10 @@ extension KubeAPIServer {
     /// `/api/v1`, `/apis/<group>` and `/apis/<group>/<version>`; nil when the path is not one of them.
     func discoveryGroupVersion(_ request: APIRequest) throws(APIError) -> APIResponse? {
         let segments = request.path.split(separator: "/").map(String.init)
+        // Only the exact discovery paths pay for building the group list.
+        guard segments == ["api", "v1"] || (segments.first == "apis" && (segments.count == 2 || segments.count == 3)) else {
+            return nil
+        }
         let groups = registry.groups()
         if segments == ["api", "v1"] {
             guard let core = groups.first(where: { $0.group.isEmpty }) else { return nil }

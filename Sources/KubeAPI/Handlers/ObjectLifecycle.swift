@@ -124,8 +124,13 @@ extension KubeAPIServer {
         }
         // An object being deleted goes once its last finalizer is removed.
         let finalizers = object[path: "metadata", "finalizers"]?.arrayValue ?? []
+        // A namespace also waits for its spec.finalizers (the namespace controller's `kubernetes`).
+        let namespaceFinalizers = type.group.isEmpty && type.kind == "Namespace"
+            ? object[path: "spec", "finalizers"]?.arrayValue ?? [] : []
         let operation: WriteRequest.Operation
-        if object[path: "metadata", "deletionTimestamp"] != nil, finalizers.isEmpty, !isGracefullyTerminating(object, type: type) {
+        if object[path: "metadata", "deletionTimestamp"] != nil, finalizers.isEmpty, namespaceFinalizers.isEmpty,
+           !isGracefullyTerminating(object, type: type)
+        {
             operation = .delete(expectedRevision: current.revision)
         } else {
             operation = .update(expectedRevision: current.revision)
