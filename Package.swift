@@ -42,9 +42,13 @@ let package = Package(
             "KubeAPI", "KubeStore", "KubeJSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Metric model, SLA and incidents, derived from the cluster read through the API like any client.
+        .target(name: "Monitoring", dependencies: ["KubeAPI", "KubeJSON", "ClusterSim"]),
+        // The ECP-AI endpoints: manifests deployed and listed through the Kubernetes API layer.
+        .target(name: "ECPCompat", dependencies: ["KubeAPI", "KubeJSON", "KubeStore", "ClusterSim"]),
         // Listeners and wiring.
         .target(name: "SimulatorServer", dependencies: [
-            "KubeAPI", "KubeStore", "KubeJSON", "ClusterSim",
+            "KubeAPI", "KubeStore", "KubeJSON", "ClusterSim", "Monitoring", "ECPCompat",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -65,6 +69,8 @@ let package = Package(
         .executableTarget(name: "k8s-simulator-bench", dependencies: ["KubeJSON"], path: "Benchmarks"),
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
+        .testTarget(name: "ECPCompatTests", dependencies: ["ECPCompat", "ClusterSim", "KubeAPI", "KubeJSON"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "ClusterSim", "KubeAPI", "KubeJSON"]),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KubeAPI", "KubeStore", "KubeJSON"]),
         // Drives the real binary over HTTP (and kubectl), so it depends on the executable being built.
         .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON", "k8s-simulator"]),

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import HTTPTypes
+import ECPCompat
 import KubeAPI
 import NIOCore
 import NIOSSL
@@ -24,6 +25,10 @@ struct KubeResponder: HTTPResponder {
     let api: KubeAPIServer
     /// Set on the TLS port; the plain port serves everyone as an administrator.
     let authenticator: Authenticator?
+    /// The ECP-AI monitoring endpoints, served beside the Kubernetes API on the plain port.
+    var monitoring: MonitoringRoutes? = nil
+    /// The ECP-AI manifest and resource endpoints, also on the plain port only.
+    var ecp: ECPCompatHandler? = nil
 
     func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
         var headers: [String: String] = [:]
@@ -52,6 +57,12 @@ struct KubeResponder: HTTPResponder {
             method: request.method.rawValue, path: request.uri.path,
             query: request.uri.query.map { APIRequest.parseQuery($0) } ?? [],
             headers: headers, body: body, user: user)
+        if let monitoring, let answer = await monitoring.handle(apiRequest) {
+            return Self.response(answer, request: hummingbirdRequest)
+        }
+        if let ecp, ECPCompatHandler.serves(path: apiRequest.path) {
+            return Self.response(await ecp.handle(apiRequest), request: hummingbirdRequest)
+        }
         let response = await api.handle(apiRequest)
         return Self.response(response, request: hummingbirdRequest)
     }

@@ -1,4 +1,5 @@
 import ClusterSim
+import ECPCompat
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -6,6 +7,7 @@ import KubeAPI
 import KubeJSON
 import KubeStore
 import Logging
+import Monitoring
 import NIOSSL
 import ServiceLifecycle
 
@@ -95,9 +97,16 @@ public final class Simulator: Sendable {
         await bootstrap()
         var services: [any Service] = []
         let host = Kubeconfig.host(configuration.bindAddress)
+        let simulation = ClusterSimulation(api: api, configuration: configuration.cluster, logger: logger)
+        api.setPodLogSource(PodLogs(random: simulation.context.random))
+        let monitoring = MonitoringEngine(api: api, clock: simulation.context.clock, seed: configuration.cluster.seed)
+        var ecpConfiguration = ECPConfiguration()
+        ecpConfiguration.ports = [("api", configuration.port), ("kubernetes-tls", configuration.securePort)]
+        let ecp = ECPCompatHandler(api: api, clock: simulation.context.clock, random: simulation.context.random,
+                                   configuration: ecpConfiguration)
         if configuration.port != 0 {
             services.append(Application(
-                responder: KubeResponder(api: api, authenticator: nil),
+                responder: KubeResponder(api: api, authenticator: nil, monitoring: MonitoringRoutes(engine: monitoring), ecp: ecp),
                 configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port)),
                 onServerRunning: { [logger, configuration] _ in
                     logger.info("serving the Kubernetes API on http://\(host):\(configuration.port) (no authentication)")
@@ -127,9 +136,8 @@ public final class Simulator: Sendable {
                                                  securePort: configuration.securePort)
             try JSONEncoder().encode(endpoints).write(to: URL(fileURLWithPath: Kubeconfig.endpointsPath(dataDirectory: configuration.dataDirectory)))
         }
-        let simulation = ClusterSimulation(api: api, configuration: configuration.cluster, logger: logger)
-        api.setPodLogSource(PodLogs(random: simulation.context.random))
         services.append(SimulationService(simulation: simulation))
+        services.append(MonitoringService(engine: monitoring))
         if !services.isEmpty {
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -54,8 +54,13 @@ struct DeploymentController: Controller {
             if let owner, owner.kind == "Deployment" {
                 queue.add(WorkKey(namespace: change.namespace, name: owner.name))
             }
-            if let previous = change.previous?.json().wlControllerRef, previous.uid != owner?.uid, previous.kind == "Deployment" {
-                queue.add(WorkKey(namespace: change.namespace, name: previous.name))
+            // Only a change of ownership can have moved it away from a deployment; status writes cannot.
+            if let previous = change.previous,
+               GarbageCollectorSignature.of(previous.bytes) != GarbageCollectorSignature.of(change.object.bytes),
+               let previousOwner = previous.json().wlControllerRef, previousOwner.uid != owner?.uid,
+               previousOwner.kind == "Deployment"
+            {
+                queue.add(WorkKey(namespace: change.namespace, name: previousOwner.name))
             }
             // An orphan is a candidate for adoption by every deployment selecting it.
             if owner == nil, change.type != .deleted, !rs.wlDeleting {

@@ -136,8 +136,9 @@ struct ReplicaSetController: Controller {
         var owned: [WorkloadPod] = []
         var canAdopt: Bool?
         let ownerRef = WorkloadOwnerRef.controller(of: rs, apiVersion: "apps/v1", kind: "ReplicaSet")
+        let uid = rs.wlUID, deleting = rs.wlDeleting
         for pod in pods where pod.active {
-            let decision = WorkloadClaims.decide(controllerUID: rs.wlUID, controllerDeleting: rs.wlDeleting,
+            let decision = WorkloadClaims.decide(controllerUID: uid, controllerDeleting: deleting,
                                                  objectDeleting: pod.deleting, objectControllerUID: pod.controllerUID,
                                                  matches: selector.matches(pod.labels))
             switch decision {

@@ -12,6 +12,7 @@ final class WorkloadPod: Sendable {
     let labels: [String: String]
     let references: [WorkloadOwnerRef]
     let controller: WorkloadOwnerRef?
+    let controllerUID: String?
     let nodeName: String
     let phase: String
     let ready: Bool
@@ -29,6 +30,7 @@ final class WorkloadPod: Sendable {
         labels = pod.wlLabels
         references = pod.wlOwnerReferences
         controller = references.first { $0.controller }
+        controllerUID = controller?.uid
         nodeName = pod.wlString("spec", "nodeName")
         phase = pod.wlString("status", "phase")
         let readyCondition = pod.wlCondition("Ready")
@@ -42,8 +44,6 @@ final class WorkloadPod: Sendable {
         let cost = pod.wlAnnotations["controller.kubernetes.io/pod-deletion-cost"].flatMap { Int32($0) }
         deletionCost = Int(cost ?? 0)
     }
-
-    var controllerUID: String? { controller?.uid }
 
     /// IsPodActive: neither finished nor being deleted.
     var active: Bool { phase != "Succeeded" && phase != "Failed" && !deleting }

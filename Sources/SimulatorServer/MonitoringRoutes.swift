@@ -1,0 +1,67 @@
+import KubeAPI
+import KubeJSON
+import Monitoring
+
+/// The monitoring endpoints of the ECP-AI contract, in front of the Kubernetes API on the same listener.
+struct MonitoringRoutes: Sendable {
+    let engine: MonitoringEngine
+
+    /// Answers the monitoring paths; nil for everything else.
+    func handle(_ request: APIRequest) async -> APIResponse? {
+        let path = request.path.hasSuffix("/") && request.path.count > 1 ? String(request.path.dropLast()) : request.path
+        switch (request.method, path) {
+        case ("GET", "/monitoring/health"):
+            return Self.json(200, engine.health(tenant: nil) ?? .object(JSONObject()))
+        case ("GET", _) where path.hasPrefix("/monitoring/tenant/"):
+            let tenant = String(path.dropFirst("/monitoring/tenant/".count))
+            guard let health = engine.health(tenant: tenant) else {
+                return Self.error(404, "tenant not found", "no service carries the label ecp-ai.io/tenant-id=\(tenant)")
+            }
+            return Self.json(200, health)
+        case ("GET", "/sla/status"):
+            let tenant = request.queryValue("tenant_id")
+            guard let sla = engine.sla(tenant: tenant) else {
+                return Self.error(404, "tenant not found", "no service carries the label ecp-ai.io/tenant-id=\(tenant ?? "")")
+            }
+            return Self.json(200, sla)
+        case ("GET", "/simulator/incidents"):
+            return Self.json(200, engine.incidents())
+        case ("POST", "/simulator/incidents"):
+            guard let body = try? JSONParser.parse(request.body), let type = body["type"]?.stringValue else {
+                return Self.error(400, "invalid incident", "the body must be a JSON object with a \"type\"")
+            }
+            do {
+                let incident = try await engine.inject(
+                    type: type, target: body["target"]?.stringValue ?? "",
+                    durationSeconds: body["duration_seconds"]?.doubleValue ?? 60, severity: body["severity"]?.doubleValue)
+                return Self.json(201, incident)
+            } catch {
+                return Self.error(error.code, "incident not injected", error.message)
+            }
+        default:
+            return nil
+        }
+    }
+
+    static func json(_ status: Int, _ body: JSON) -> APIResponse {
+        APIResponse(status: status, body: .bytes(body.serialized()))
+    }
+
+    /// ECP-AI's error shape: `{"status":"error","message":…,"detail":…}`.
+    static func error(_ status: Int, _ message: String, _ detail: String) -> APIResponse {
+        json(status, ["status": "error", "message": .string(message), "detail": .string(detail)])
+    }
+}
+
+/// Samples the monitoring model on the simulated clock until shutdown.
+import ServiceLifecycle
+
+struct MonitoringService: Service {
+    let engine: MonitoringEngine
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await engine.run()
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import KubeJSON
+import XCTest
+
+/// The ECP-AI endpoints over HTTP, in the shapes of the contract, and visible identically through the Kubernetes API.
+final class ECPEndpointsTests: XCTestCase {
+    func testParseDeployListMonitorDelete() throws {
+        let server = try SimulatorProcess(cluster: true, extraArguments: ["--in-memory", "--time-scale", "20"])
+        defer { server.stop() }
+        let manifest = """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: ecp-ai-tenant-123
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: callbot
+              namespace: ecp-ai-tenant-123
+            spec:
+              replicas: 2
+              selector: {matchLabels: {app: callbot}}
+              template:
+                metadata: {labels: {app: callbot}}
+                spec:
+                  containers: [{name: callbot, image: "ecp/callbot:1.0", resources: {requests: {cpu: 500m, memory: 512Mi}}}]
+            """
+        let parse = try server.request("POST", "/k8s/manifest/parse",
+                                       json: ["manifest": .string(manifest), "tenant_id": "tenant-123", "deployment_mode": "demo"])
+        XCTAssertEqual(parse.status, 200, parse.text)
+        XCTAssertEqual(parse.json["status"], "success")
+        XCTAssertEqual(parse.json["count"], 2)
+        XCTAssertEqual(try server.request("GET", "/api/v1/namespaces/ecp-ai-tenant-123").status, 404, "parse creates nothing")
+
+        let bad = try server.request("POST", "/k8s/manifest/parse",
+                                     json: ["manifest": "apiVersion: v1\nkind: Gizmo\nmetadata:\n  name: x", "tenant_id": "t"])
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertEqual(bad.json["status"], "error")
+
+        let deploy = try server.request("POST", "/k8s/manifest/deploy",
+                                        json: ["manifest": .string(manifest), "tenant_id": "tenant-123", "deployment_mode": "demo"])
+        XCTAssertEqual(deploy.status, 200, deploy.text)
+        XCTAssertEqual(deploy.json["status"], "completed")
+        XCTAssertEqual(deploy.json["deployed_count"], 2)
+        XCTAssertEqual(deploy.json["failed_count"], 0)
+        let callbot = deploy.json["resources"]?.arrayValue?.first { $0["kind"] == "Deployment" }
+        XCTAssertEqual(callbot?["id"], "ecp-ai-tenant-123/Deployment/callbot")
+        XCTAssertEqual(callbot?["status"], "Running")
+
+        // The same objects through the Kubernetes API, labelled for the tenant and owned by field manager ecp-ai.
+        let live = try server.request("GET", "/apis/apps/v1/namespaces/ecp-ai-tenant-123/deployments/callbot").json
+        XCTAssertEqual(live[path: "metadata", "labels", "ecp-ai.io/tenant-id"], "tenant-123")
+        XCTAssertTrue((live[path: "metadata", "managedFields"]?.arrayValue ?? []).contains { $0["manager"] == "ecp-ai" })
+        let listed = try server.request("GET", "/k8s/resources?tenant_id=tenant-123").json
+        XCTAssertTrue((listed["resources"]?.arrayValue ?? []).contains { $0["id"] == "ecp-ai-tenant-123/Deployment/callbot" })
+
+        let health = try server.request("GET", "/monitoring/tenant/tenant-123").json
+        XCTAssertNotNil(health[path: "services", "callbot", "cpu", "usage_percent"]?.doubleValue)
+        XCTAssertNil(health[path: "services", "kube-apiserver"], "a tenant sees only its own services")
+        let cluster = try server.request("GET", "/monitoring/health").json
+        XCTAssertNotNil(cluster[path: "services", "kube-apiserver"])
+        XCTAssertEqual(try server.request("GET", "/monitoring/tenant/nobody").status, 404)
+        let sla = try server.request("GET", "/sla/status").json
+        XCTAssertEqual(sla["target"], 99.5)
+        XCTAssertNotNil(sla["percentage"]?.doubleValue)
+
+        let delete = try server.request("DELETE", "/k8s/resources/callbot?namespace=ecp-ai-tenant-123&kind=Deployment")
+        XCTAssertEqual(delete.status, 200, delete.text)
+        XCTAssertEqual(delete.json["status"], "deleted")
+        XCTAssertEqual(try server.request("GET", "/apis/apps/v1/namespaces/ecp-ai-tenant-123/deployments/callbot").status, 404)
+        XCTAssertEqual(try server.request("DELETE", "/k8s/resources/callbot?namespace=ecp-ai-tenant-123&kind=Deployment").status, 404)
+        XCTAssertEqual(try server.request("GET", "/openapi.json").json["openapi"]?.stringValue?.hasPrefix("3."), true)
+        XCTAssertEqual(try server.request("GET", "/docs").status, 200)
+    }
+}
