@@ -163,6 +163,11 @@ final class KubectlCommandTests: XCTestCase {
         XCTAssertEqual(logs.status, 0, logs.err)
         XCTAssertFalse(logs.out.isEmpty)
 
+        // A service account token (a TokenRequest, protobuf from 1.32 on).
+        XCTAssertTrue(try ok("-n", ns, "create", "serviceaccount", "robot").contains("serviceaccount/robot created"))
+        let token = try ok("-n", ns, "create", "token", "robot").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(token.split(separator: ".").count, 3, token)
+
         // delete and its wait, then a missing object.
         XCTAssertTrue(try ok("-n", ns, "delete", "configmap", "settings").contains("deleted"))
         let missing = try k.run(["-n", ns, "get", "configmap", "settings"])

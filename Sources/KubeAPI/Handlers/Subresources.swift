@@ -1,3 +1,4 @@
+import Foundation
 import KubeJSON
 import KubeStore
 
@@ -36,6 +37,9 @@ extension KubeAPIServer {
             return try await updateScale(request, type: type, namespace: namespace, name: name, verb: info.verb)
         case ("log", "get"):
             return try podLogResponse(request, type: type, namespace: namespace, name: name)
+        case ("token", "create"):
+            let body = request.body.isEmpty ? JSON.object(JSONObject()) : try BodyDecoding.object(request)
+            return try tokenRequest(namespace: namespace, serviceAccount: name, body: body, type: type)
         case ("binding", "create"):
             let body = try BodyDecoding.object(request)
             return try await bind(namespace: namespace, podName: name, binding: body, request: request)
@@ -172,5 +176,40 @@ extension KubeAPIServer {
             }
         }
         throw .conflict(pods.groupResource, podName, "the pod kept changing while it was bound")
+    }
+}
+
+extension KubeAPIServer {
+    /// serviceaccounts/token (`kubectl create token`): a TokenRequest with a signed-looking, expiring token for the
+    /// account. The simulator does not verify these tokens; RBAC and token review are on the roadmap.
+    func tokenRequest(namespace: String, serviceAccount name: String, body: JSON, type: ResourceType) throws(APIError) -> APIResponse {
+        let account = try getObject(type: type, namespace: namespace, name: name).json()
+        let seconds = max(600, body[path: "spec", "expirationSeconds"]?.intValue ?? 3600)
+        let audiences = body[path: "spec", "audiences"]?.arrayValue ?? ["https://kubernetes.default.svc.cluster.local"]
+        let now = Timestamp.now()
+        func base64URL(_ json: JSON) -> String {
+            Data(json.serialized()).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let claims: JSON = [
+            "aud": .array(audiences), "exp": .int(Int64(now) + seconds), "iat": .int(Int64(now)),
+            "iss": "https://kubernetes.default.svc.cluster.local",
+            "kubernetes.io": ["namespace": .string(namespace),
+                              "serviceaccount": ["name": .string(name), "uid": account[path: "metadata", "uid"] ?? ""]],
+            "sub": .string("system:serviceaccount:\(namespace):\(name)"),
+        ]
+        let token = base64URL(["alg": "RS256", "kid": "k8s-simulator"]) + "." + base64URL(claims) + "."
+            + base64URL(.string(UUID().uuidString))
+        var spec = body["spec"]?.objectValue ?? JSONObject()
+        spec["audiences"] = .array(audiences)
+        spec["expirationSeconds"] = .int(seconds)
+        if spec["boundObjectRef"] == nil { spec["boundObjectRef"] = .null }
+        let response: JSON = [
+            "kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": ["name": .string(name), "namespace": .string(namespace), "creationTimestamp": .string(Timestamp.rfc3339(now))],
+            "spec": .object(spec),
+            "status": ["token": .string(token), "expirationTimestamp": .string(Timestamp.rfc3339(now + Double(seconds)))],
+        ]
+        return .json(201, response.serialized())
     }
 }

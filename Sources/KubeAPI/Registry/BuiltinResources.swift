@@ -69,7 +69,9 @@ enum BuiltinResources {
         ]),
         make("", "v1", "ResourceQuota", "resourcequotas", short: ["quota"], status: true),
         make("", "v1", "Secret", "secrets", fields: ["type": ["type"]]),
-        make("", "v1", "ServiceAccount", "serviceaccounts", short: ["sa"]),
+        make("", "v1", "ServiceAccount", "serviceaccounts", short: ["sa"], extra: [
+            SubresourceType("token", group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"]),
+        ]),
         make("", "v1", "Service", "services", short: ["svc"], categories: ["all"], status: true, nameRule: .dns1035Label),
     ]
 
