@@ -13,7 +13,7 @@ struct Options: Sendable {
     var server: String?
     var serverPID: Int32?
     var serverBinary: String?
-    var serverArguments = ["serve", "--port", "{port}", "--secure-port", "0", "--data-dir", "{data}",
+    var serverArguments = ["serve", "--port", "{port}", "--secure-port", "0", "--monitoring-port", "0", "--data-dir", "{data}",
                            "--log-level", "warning"]
     var extraServerArguments: [String] = []
     var clients = 8

@@ -1,3 +1,5 @@
+import ServiceLifecycle
+import Hummingbird
 import KubeAPI
 import KubeJSON
 import Monitoring
@@ -54,7 +56,6 @@ struct MonitoringRoutes: Sendable {
 }
 
 /// Samples the monitoring model on the simulated clock until shutdown.
-import ServiceLifecycle
 
 struct MonitoringService: Service {
     let engine: MonitoringEngine
@@ -62,6 +63,37 @@ struct MonitoringService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await engine.run()
+        }
+    }
+}
+
+/// The monitoring engine's own listener (`--monitoring-port`, 6381): the monitoring and SLA endpoints and
+/// `/metrics` in Prometheus text, per workload and per pod, after the API server's own gauges.
+struct MonitoringResponder: HTTPResponder {
+    let routes: MonitoringRoutes
+    let api: KubeAPIServer
+
+    func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
+        var hummingbirdRequest = request
+        let body = (try? await hummingbirdRequest.collectBody(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let apiRequest = APIRequest(method: request.method.rawValue, path: request.uri.path,
+                                    query: request.uri.query.map { APIRequest.parseQuery($0) } ?? [], headers: headers, body: body)
+        if let answer = await routes.handle(apiRequest) {
+            return KubeResponder.response(answer, request: hummingbirdRequest)
+        }
+        switch apiRequest.path {
+        case "/metrics":
+            let store = await api.handle(APIRequest(method: "GET", path: "/metrics"))
+            let text = String(decoding: store.bodyBytes, as: UTF8.self) + routes.engine.prometheus()
+            return KubeResponder.response(APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                                                      body: .bytes(Array(text.utf8))), request: hummingbirdRequest)
+        case "/healthz", "/livez", "/readyz":
+            return KubeResponder.response(.text(200, "ok"), request: hummingbirdRequest)
+        default:
+            return KubeResponder.response(MonitoringRoutes.error(404, "not found", "no monitoring endpoint at \(apiRequest.path)"),
+                                          request: hummingbirdRequest)
         }
     }
 }

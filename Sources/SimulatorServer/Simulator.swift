@@ -101,7 +101,8 @@ public final class Simulator: Sendable {
         api.setPodLogSource(PodLogs(random: simulation.context.random))
         let monitoring = MonitoringEngine(api: api, clock: simulation.context.clock, seed: configuration.cluster.seed)
         var ecpConfiguration = ECPConfiguration()
-        ecpConfiguration.ports = [("api", configuration.port), ("kubernetes-tls", configuration.securePort)]
+        ecpConfiguration.ports = [("api", configuration.port), ("monitoring", configuration.monitoringPort),
+                                  ("kubernetes-tls", configuration.securePort)]
         let ecp = ECPCompatHandler(api: api, clock: simulation.context.clock, random: simulation.context.random,
                                    configuration: ecpConfiguration)
         if configuration.port != 0 {
@@ -110,6 +111,15 @@ public final class Simulator: Sendable {
                 configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port)),
                 onServerRunning: { [logger, configuration] _ in
                     logger.info("serving the Kubernetes API on http://\(host):\(configuration.port) (no authentication)")
+                },
+                logger: logger))
+        }
+        if configuration.monitoringPort != 0 {
+            services.append(Application(
+                responder: MonitoringResponder(routes: MonitoringRoutes(engine: monitoring), api: api),
+                configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.monitoringPort)),
+                onServerRunning: { [logger, configuration] _ in
+                    logger.info("serving monitoring on http://\(host):\(configuration.monitoringPort)")
                 },
                 logger: logger))
         }

@@ -6,6 +6,8 @@ public struct SimulatorConfiguration: Sendable {
     public var dataDirectory = ".k8s-simulator"
     /// Plain HTTP port; 0 switches the listener off.
     public var port = 6360
+    /// The monitoring engine's listener; 0 switches it off.
+    public var monitoringPort = 6381
     /// TLS port with authentication; 0 switches the listener off.
     public var securePort = 6443
     /// Extra names and addresses for the generated serving certificate.

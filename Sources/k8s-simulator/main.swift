@@ -21,6 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Plain HTTP port (unauthenticated); 0 switches it off.")
     var port = 6360
 
+    @Option(help: "Monitoring engine port (monitoring, SLA and Prometheus endpoints); 0 switches it off.")
+    var monitoringPort = 6381
+
     @Option(help: "TLS port (client certificates and bearer tokens); 0 switches it off.")
     var securePort = 6443
 
@@ -97,6 +100,7 @@ struct Serve: AsyncParsableCommand {
         config.dataDirectory = dataDir
         config.port = port
         config.securePort = securePort
+        config.monitoringPort = monitoringPort
         config.bindAddress = bindAddress
         config.inMemory = inMemory
         config.watchHistory = SimulatorConfiguration.parseWatchHistory(watchHistory)!

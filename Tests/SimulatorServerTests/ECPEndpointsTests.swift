@@ -73,3 +73,30 @@ final class ECPEndpointsTests: XCTestCase {
         XCTAssertEqual(try server.request("GET", "/docs").status, 200)
     }
 }
+
+/// The monitoring engine's own port.
+final class MonitoringPortTests: XCTestCase {
+    func testMonitoringListener() throws {
+        let monitoringPort = SimulatorProcess.freePort()
+        let server = try SimulatorProcess(cluster: true, extraArguments: ["--in-memory", "--time-scale", "20",
+                                                                         "--monitoring-port", String(monitoringPort)])
+        defer { server.stop() }
+        XCTAssertEqual(try server.request("POST", "/apis/apps/v1/namespaces/default/deployments",
+                                          json: Fixtures.deployment("metered", replicas: 1)).status, 201)
+        let connection = try TestConnection(port: monitoringPort)
+        try connection.send("GET", "/monitoring/health")
+        let health = try connection.readResponse()
+        XCTAssertEqual(health.status, 200)
+        XCTAssertNotNil(health.json[path: "summary", "sla_percentage"]?.doubleValue)
+        let metrics = try TestConnection(port: monitoringPort)
+        try metrics.send("GET", "/metrics")
+        let text = try metrics.readResponse().text
+        XCTAssertTrue(text.contains("apiserver_storage_objects"), text)
+        XCTAssertTrue(text.contains("metered"), "per-workload series")
+        let missing = try TestConnection(port: monitoringPort)
+        try missing.send("GET", "/nothing")
+        let notFound = try missing.readResponse()
+        XCTAssertEqual(notFound.status, 404)
+        XCTAssertEqual(notFound.json["status"], "error")
+    }
+}

@@ -49,6 +49,7 @@ final class SimulatorProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         // Parallel test servers must not fight over the default TLS port.
         var secure = extraArguments.contains("--secure-port") ? [] : ["--secure-port", "0"]
+        if !extraArguments.contains("--monitoring-port") { secure += ["--monitoring-port", "0"] }
         if !cluster, !extraArguments.contains(where: { $0.hasPrefix("--controllers") }) { secure.append("--controllers=-*") }
         process.arguments = ["serve", "--port", String(self.port), "--data-dir", self.dataDir, "--log-level", "warning"]
             + secure + extraArguments
