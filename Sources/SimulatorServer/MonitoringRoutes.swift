@@ -97,3 +97,6 @@ struct MonitoringResponder: HTTPResponder {
         }
     }
 }
+
+/// The monitoring engine feeds `metrics.k8s.io`.
+extension MonitoringEngine: MetricsSource {}

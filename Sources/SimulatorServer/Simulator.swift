@@ -100,6 +100,7 @@ public final class Simulator: Sendable {
         let simulation = ClusterSimulation(api: api, configuration: configuration.cluster, logger: logger)
         api.setPodLogSource(PodLogs(random: simulation.context.random))
         let monitoring = MonitoringEngine(api: api, clock: simulation.context.clock, seed: configuration.cluster.seed)
+        api.setMetricsSource(monitoring)
         var ecpConfiguration = ECPConfiguration()
         ecpConfiguration.ports = [("api", configuration.port), ("monitoring", configuration.monitoringPort),
                                   ("kubernetes-tls", configuration.securePort)]

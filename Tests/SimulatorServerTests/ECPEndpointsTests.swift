@@ -100,3 +100,28 @@ final class MonitoringPortTests: XCTestCase {
         XCTAssertEqual(notFound.json["status"], "error")
     }
 }
+
+/// metrics.k8s.io from the monitoring model, read by `kubectl top`.
+final class MetricsAPITests: XCTestCase {
+    func testKubectlTopPrintsTheModelsNumbers() throws {
+        let server = try SimulatorProcess(cluster: true, extraArguments: ["--in-memory", "--time-scale", "20"])
+        defer { server.stop() }
+        let kubectl = try Kubectl(version: "1.33", server: server)
+        XCTAssertEqual(try kubectl.run("create", "deployment", "topped", "--image=nginx:1.27", "--replicas=2").status, 0)
+        XCTAssertEqual(try kubectl.run("rollout", "status", "deployment/topped", "--timeout=60s").status, 0)
+        let discovery = try server.request("GET", "/apis/metrics.k8s.io/v1beta1").json
+        XCTAssertEqual((discovery["resources"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }.sorted(), ["nodes", "pods"])
+        let metrics = try server.request("GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods").json
+        XCTAssertEqual(metrics["kind"], "PodMetricsList")
+        let names = (metrics["items"]?.arrayValue ?? []).compactMap { $0[path: "metadata", "name"]?.stringValue }
+        XCTAssertEqual(names.filter { $0.hasPrefix("topped-") }.count, 2)
+        let top = try kubectl.run("top", "pods")
+        XCTAssertEqual(top.status, 0, top.err)
+        for name in names where name.hasPrefix("topped-") { XCTAssertTrue(top.out.contains(name), top.out) }
+        XCTAssertTrue(top.out.contains("CPU(cores)"))
+        let nodes = try kubectl.run("top", "nodes")
+        XCTAssertEqual(nodes.status, 0, nodes.err)
+        XCTAssertTrue(nodes.out.contains("node-1") && nodes.out.contains("MEMORY(%)"), nodes.out)
+        XCTAssertEqual(try server.request("GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope").status, 404)
+    }
+}

@@ -14,6 +14,7 @@ public final class KubeAPIServer: Sendable {
     let allocator: ServiceIPAllocator
     let openAPI = OpenAPIDocuments()
     let logSource = Mutex<(any PodLogSource)?>(nil)
+    let metricsSource = Mutex<(any MetricsSource)?>(nil)
     /// Largest request body accepted, as kube-apiserver's 3 MiB limit.
     public static let maxBodySize = 3 * 1024 * 1024
     /// Events a watcher may fall behind before it is cut off.
@@ -81,6 +82,7 @@ public final class KubeAPIServer: Sendable {
             guard let subresource = type.subresource(sub) else { throw .notFoundPath() }
             return try await serveSubresource(request, info: info, type: type, subresource: subresource)
         }
+        if type.group == "metrics.k8s.io" { return try metricsResponse(info: info, type: type, request: request) }
         let verbAllowed = type.verbs.contains(info.verb) || (info.verb == "watch" && type.verbs.contains("watch"))
         guard verbAllowed else { throw .methodNotSupported(type.groupResource, info.verb) }
         let namespace = type.namespaced ? info.namespace : nil

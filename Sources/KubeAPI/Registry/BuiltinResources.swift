@@ -46,7 +46,7 @@ enum BuiltinResources {
     ]
 
     static let all: [ResourceType] = core + apps + events + authn + authz + autoscaling + batch + networking + policy
-        + rbac + storage + apiextensions + scheduling + coordination + discovery
+        + rbac + storage + apiextensions + scheduling + coordination + discovery + metrics
 
     static let core: [ResourceType] = [
         make("", "v1", "Binding", "bindings", verbs: ["create"]),
@@ -155,6 +155,12 @@ enum BuiltinResources {
 
     static let coordination: [ResourceType] = [
         make("coordination.k8s.io", "v1", "Lease", "leases"),
+    ]
+
+    /// Served from the monitoring engine's model (`kubectl top`), not from the store.
+    static let metrics: [ResourceType] = [
+        make("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", namespaced: false, verbs: ["get", "list"]),
+        make("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", verbs: ["get", "list"]),
     ]
 
     static let discovery: [ResourceType] = [
