@@ -232,8 +232,12 @@ public final class RevisionedStore: Store {
     }
 
     private func publish(_ events: [WatchEvent], revision: Int64) {
-        let dropped: [WatchSubscription] = state.withLock { state in
-            var dropped: [WatchSubscription] = []
+        // Watchers are chosen under the lock but fed after it: resuming a waiting consumer takes the Swift
+        // runtime's task lock, and a cancelled consumer's onTermination takes this lock, so holding ours while
+        // yielding could deadlock. The single writer thread keeps the deliveries in commit order.
+        let deliveries: [(WatchEvent, [(id: Int, watcher: WatchSubscription)])] = state.withLock { state in
+            var deliveries: [(WatchEvent, [(id: Int, watcher: WatchSubscription)])] = []
+            deliveries.reserveCapacity(events.count)
             for event in events {
                 let key = event.object.key
                 if event.type == .deleted {
@@ -242,17 +246,23 @@ public final class RevisionedStore: Store {
                     state.objects[key.resource, default: [:]][key] = event.object
                 }
                 state.log.append(event)
-                if let watchers = state.watchers[key.resource] {
-                    for (id, watcher) in watchers where !watcher.deliver(event) {
-                        state.watchers[key.resource]?[id] = nil
-                        dropped.append(watcher)
-                    }
-                }
+                let watchers = state.watchers[key.resource].map { $0.map { (id: $0.key, watcher: $0.value) } } ?? []
+                deliveries.append((event, watchers))
             }
             state.revision = revision
-            return dropped
+            return deliveries
         }
-        for watcher in dropped { watcher.cancel() }
+        var dropped: [(resource: String, id: Int, watcher: WatchSubscription)] = []
+        for (event, watchers) in deliveries {
+            for (id, watcher) in watchers where !watcher.deliver(event) {
+                dropped.append((event.object.key.resource, id, watcher))
+            }
+        }
+        guard !dropped.isEmpty else { return }
+        state.withLock { state in
+            for entry in dropped { state.watchers[entry.resource]?[entry.id] = nil }
+        }
+        for entry in dropped { entry.watcher.cancel() }
     }
 
     /// Trims the in-memory log by count and age, then the durable log in small batches so no single
