@@ -77,7 +77,7 @@ public final class MonitoringEngine: Sendable {
         let now = t ?? clock.now()
         let incidents = state.withLock { $0.incidents }
         return model.evaluate(snapshot ?? self.snapshot(), at: now, incidents: incidents,
-                              controlPlaneUptime: now - startedAt)
+                              controlPlaneUptime: now - startedAt, apiServerTraffic: client.api.requestMetrics.recent())
     }
 
     /// Whether anything in the cluster carries the tenant's label (a tenant may have deployed only Services or

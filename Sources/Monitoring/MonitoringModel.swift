@@ -1,4 +1,5 @@
 import ClusterSim
+import KubeAPI
 import KubeJSON
 
 /// The whole model at one instant: every service of a snapshot plus the control plane, with incident effects.
@@ -29,16 +30,36 @@ public struct MonitoringModel: Sendable {
     }
 
     /// Every service's metrics at `t`, control plane included.
+    /// `apiServerTraffic`, when given, is what the simulator's own listeners served in the last minute: the
+    /// simulated `kube-apiserver` reports it on top of the in-cluster traffic the model derives.
     public func evaluate(_ snapshot: ClusterSnapshot, at t: Double, incidents: [Incident],
-                         controlPlaneUptime: Double) -> [ServiceMetrics]
+                         controlPlaneUptime: Double, apiServerTraffic: RequestMetrics.Recent? = nil) -> [ServiceMetrics]
     {
         let controlPlane = ControlPlane.workloads(nodes: snapshot.nodes.count, pods: snapshot.pods.count,
                                                   uptime: controlPlaneUptime)
         return Self.keyed(controlPlane + snapshot.workloads).map { entry in
             let effects = Incident.effects(on: entry.key, namespace: entry.workload.namespace, name: entry.workload.name,
                                            incidents: incidents, at: t)
-            return service.evaluate(entry.workload, key: entry.key, at: t, effects: effects)
+            var metrics = service.evaluate(entry.workload, key: entry.key, at: t, effects: effects)
+            if entry.workload.kind == "ControlPlane", entry.workload.name == "kube-apiserver", let apiServerTraffic {
+                Self.blend(&metrics, with: apiServerTraffic, effects: effects)
+            }
+            return metrics
         }
+    }
+
+    /// Weighs the real requests into the modelled ones: rates add up, latency and server errors are averaged by
+    /// request count.
+    static func blend(_ metrics: inout ServiceMetrics, with traffic: RequestMetrics.Recent, effects: IncidentEffects) {
+        let modelled = metrics.requestsPerSecond
+        let real = traffic.requestsPerSecond
+        let total = modelled + real
+        guard real > 0, total > 0 else { return }
+        if let latency = traffic.meanLatencyMs {
+            metrics.responseTimeMs = (metrics.responseTimeMs * modelled + latency * effects.latencyFactor * real) / total
+        }
+        metrics.errorPercent = min(100, (metrics.errorPercent * modelled + traffic.serverErrorPercent * real) / total)
+        metrics.requestsPerSecond = total
     }
 
     /// A data point of the SLA is healthy when no service is down; degraded services still serve.

@@ -31,17 +31,27 @@ struct KubeResponder: HTTPResponder {
     var ecp: ECPCompatHandler? = nil
 
     func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        var request = request
+        let (response, apiRequest) = try await answer(&request, context: context)
+        api.requestMetrics.record(request: apiRequest, method: request.method.rawValue, path: request.uri.path,
+                                  status: response.status, started: started, registry: api.registry)
+        return Self.response(response, request: request)
+    }
+
+    /// The answer, and the request as the API layer saw it; `request` comes back with its body collected, so
+    /// a streamed answer can watch the connection for the client's disconnect.
+    private func answer(_ request: inout Request, context: KubeRequestContext) async throws -> (APIResponse, APIRequest?) {
         var headers: [String: String] = [:]
         for field in request.headers {
             headers[field.name.canonicalName] = field.value
         }
         var body: [UInt8] = []
-        var hummingbirdRequest = request
         do {
-            let buffer = try await hummingbirdRequest.collectBody(upTo: KubeAPIServer.maxBodySize)
+            let buffer = try await request.collectBody(upTo: KubeAPIServer.maxBodySize)
             body = Array(buffer.readableBytesView)
         } catch {
-            return Self.response(.error(.tooLarge(limit: KubeAPIServer.maxBodySize)), request: request)
+            return (.error(.tooLarge(limit: KubeAPIServer.maxBodySize)), nil)
         }
         var user = UserInfo.anonymousAdmin
         if let authenticator {
@@ -49,7 +59,7 @@ struct KubeResponder: HTTPResponder {
             guard let authenticated = authenticator.authenticate(authorization: headers["authorization"],
                                                                  peerCertificate: certificate) else {
                 let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
-                return Self.response(.error(unauthorized), request: hummingbirdRequest)
+                return (.error(unauthorized), nil)
             }
             user = authenticated
         }
@@ -58,13 +68,12 @@ struct KubeResponder: HTTPResponder {
             query: request.uri.query.map { APIRequest.parseQuery($0) } ?? [],
             headers: headers, body: body, user: user)
         if let monitoring, let answer = await monitoring.handle(apiRequest) {
-            return Self.response(answer, request: hummingbirdRequest)
+            return (answer, apiRequest)
         }
         if let ecp, ECPCompatHandler.serves(path: apiRequest.path) {
-            return Self.response(await ecp.handle(apiRequest), request: hummingbirdRequest)
+            return (await ecp.handle(apiRequest), apiRequest)
         }
-        let response = await api.handle(apiRequest)
-        return Self.response(response, request: hummingbirdRequest)
+        return (await api.handle(apiRequest), apiRequest)
     }
 
     static func response(_ response: APIResponse, request: Request) -> Response {
@@ -89,5 +98,21 @@ struct KubeResponder: HTTPResponder {
             }
             return Response(status: status, headers: fields, body: body)
         }
+    }
+}
+
+extension RequestMetrics {
+    /// Records one answered request; streamed answers (watches, followed logs) count without a duration.
+    func record(request: APIRequest?, method: String, path: String, status: Int, started: ContinuousClock.Instant,
+                registry: ResourceRegistry)
+    {
+        let elapsed = ContinuousClock.now - started
+        let watch = request?.queryValue("watch").map { $0 == "true" || $0 == "1" } ?? false
+        let info = RequestInfo.parse(method: method, path: path, watchParam: watch)
+        let known = info.map { registry.lookup(group: $0.group, version: $0.version, resource: $0.resource) != nil } ?? false
+        let longRunning = info?.verb == "watch" || (info?.subresource == "log" && request?.queryValue("follow") == "true")
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        record(info: info, known: known, endpoint: info == nil ? RequestMetrics.endpoint(path: path) : nil, method: method,
+               status: status, seconds: longRunning ? nil : seconds)
     }
 }

@@ -26,6 +26,13 @@ struct MonitoringRoutes: Sendable {
                 return Self.error(404, "tenant not found", "no service carries the label ecp-ai.io/tenant-id=\(tenant ?? "")")
             }
             return Self.json(200, sla)
+        case ("GET", _) where MonitoringWebSocket.tenant(path: path) != nil:
+            // Only a request the WebSocket upgrade turned down gets here.
+            guard MonitoringWebSocket.interval(query: request.queryValue("interval").map { "interval=\($0)" }) != nil else {
+                return Self.error(400, "invalid interval", "interval must be a number of seconds between "
+                    + "\(MonitoringWebSocket.intervalRange.lowerBound) and \(MonitoringWebSocket.intervalRange.upperBound)")
+            }
+            return Self.error(426, "upgrade required", "\(path) is a WebSocket endpoint: connect with Upgrade: websocket")
         case ("GET", "/simulator/incidents"):
             return Self.json(200, engine.incidents())
         case ("POST", "/simulator/incidents"):
@@ -72,8 +79,17 @@ struct MonitoringService: Service {
 struct MonitoringResponder: HTTPResponder {
     let routes: MonitoringRoutes
     let api: KubeAPIServer
+    let webSockets: WebSocketCounter
 
     func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await answer(to: request)
+        api.requestMetrics.record(request: nil, method: request.method.rawValue, path: request.uri.path,
+                                  status: response.status.code, started: started, registry: api.registry)
+        return response
+    }
+
+    func answer(to request: Request) async throws -> Response {
         var hummingbirdRequest = request
         let body = (try? await hummingbirdRequest.collectBody(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
         var headers: [String: String] = [:]
@@ -86,7 +102,7 @@ struct MonitoringResponder: HTTPResponder {
         switch apiRequest.path {
         case "/metrics":
             let store = await api.handle(APIRequest(method: "GET", path: "/metrics"))
-            let text = String(decoding: store.bodyBytes, as: UTF8.self) + routes.engine.prometheus()
+            let text = String(decoding: store.bodyBytes, as: UTF8.self) + webSockets.prometheus() + routes.engine.prometheus()
             return KubeResponder.response(APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                                       body: .bytes(Array(text.utf8))), request: hummingbirdRequest)
         case "/healthz", "/livez", "/readyz":

@@ -3,6 +3,7 @@ import ECPCompat
 import Foundation
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdWebSocket
 import KubeAPI
 import KubeJSON
 import KubeStore
@@ -99,8 +100,12 @@ public final class Simulator: Sendable {
         let host = Kubeconfig.host(configuration.bindAddress)
         let simulation = ClusterSimulation(api: api, configuration: configuration.cluster, logger: logger)
         api.setPodLogSource(PodLogs(random: simulation.context.random))
-        let monitoring = MonitoringEngine(api: api, clock: simulation.context.clock, seed: configuration.cluster.seed)
+        let monitoring = MonitoringEngine(api: api, clock: simulation.context.clock, seed: configuration.cluster.seed,
+                                          incidentRatePerHour: configuration.incidentRatePerHour)
         api.setMetricsSource(monitoring)
+        let webSockets = WebSocketCounter()
+        var webSocket = MonitoringWebSocket(engine: monitoring, connections: webSockets)
+        webSocket.stalledWriteLimit = .milliseconds(Int(configuration.webSocketStallTimeout * 1000))
         var ecpConfiguration = ECPConfiguration()
         ecpConfiguration.ports = [("api", configuration.port), ("monitoring", configuration.monitoringPort),
                                   ("kubernetes-tls", configuration.securePort)]
@@ -109,6 +114,7 @@ public final class Simulator: Sendable {
         if configuration.port != 0 {
             services.append(Application(
                 responder: KubeResponder(api: api, authenticator: nil, monitoring: MonitoringRoutes(engine: monitoring), ecp: ecp),
+                server: webSocket.server,
                 configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port)),
                 onServerRunning: { [logger, configuration] _ in
                     logger.info("serving the Kubernetes API on http://\(host):\(configuration.port) (no authentication)")
@@ -117,7 +123,8 @@ public final class Simulator: Sendable {
         }
         if configuration.monitoringPort != 0 {
             services.append(Application(
-                responder: MonitoringResponder(routes: MonitoringRoutes(engine: monitoring), api: api),
+                responder: MonitoringResponder(routes: MonitoringRoutes(engine: monitoring), api: api, webSockets: webSockets),
+                server: webSocket.server,
                 configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.monitoringPort)),
                 onServerRunning: { [logger, configuration] _ in
                     logger.info("serving monitoring on http://\(host):\(configuration.monitoringPort)")

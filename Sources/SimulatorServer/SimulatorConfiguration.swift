@@ -1,5 +1,6 @@
 import ClusterSim
 import KubeStore
+import Monitoring
 
 /// Everything `serve` can be told on its command line.
 public struct SimulatorConfiguration: Sendable {
@@ -26,6 +27,10 @@ public struct SimulatorConfiguration: Sendable {
     public var watchHistory = WatchHistory()
     /// Events a watcher may fall behind before it is cut off.
     public var watchBufferSize = 10_000
+    /// Seconds a `/ws/monitoring` client may leave a message unread before it is dropped.
+    public var webSocketStallTimeout = 10.0
+    /// Random incidents per simulated hour (`--incident-rate`).
+    public var incidentRatePerHour = IncidentRateDefault.perHour
 
     public init() {}
 
@@ -44,4 +49,9 @@ public struct SimulatorConfiguration: Sendable {
         }
         return nil
     }
+}
+
+/// The default of `--incident-rate`, re-exported so the command line need not import the monitoring module.
+public enum IncidentRateDefault {
+    public static let perHour = IncidentSchedule.defaultRatePerHour
 }

@@ -39,6 +39,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Events a watcher may fall behind before it is cut off.", visibility: .hidden))
     var watchBufferSize = 10_000
 
+    @Option(help: ArgumentHelp("Seconds a WebSocket client may leave a message unread before it is dropped.",
+                               visibility: .hidden))
+    var websocketStallTimeout = 10.0
+
     @Option(help: "Extra DNS name or IPv4 address for the generated serving certificate (repeatable).")
     var tlsSan: [String] = []
 
@@ -78,6 +82,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seed of every random choice in the simulation; the same seed replays the same cluster.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Random incidents (latency spikes, error bursts, pod crashes) per simulated hour; 0 for none.",
+                               discussion: "The default, about five a simulated day, keeps a day within the 99.5 % SLA."))
+    var incidentRate = IncidentRateDefault.perHour
+
     @Option(help: "Controllers to run, comma separated: * for all, -name to switch one off.")
     var controllers = "*"
 
@@ -86,6 +94,7 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         if timeScale <= 0 { throw ValidationError("--time-scale must be positive") }
+        if !(incidentRate >= 0 && incidentRate <= 60) { throw ValidationError("--incident-rate must be between 0 and 60 per hour") }
         if nodes < 0 || gpuNodes < 0 || gpuNodes > nodes { throw ValidationError("--gpu-nodes must be between 0 and --nodes") }
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
@@ -105,6 +114,7 @@ struct Serve: AsyncParsableCommand {
         config.inMemory = inMemory
         config.watchHistory = SimulatorConfiguration.parseWatchHistory(watchHistory)!
         config.watchBufferSize = max(1, watchBufferSize)
+        config.webSocketStallTimeout = max(0.1, websocketStallTimeout)
         config.tlsSANs = tlsSan
         config.tlsCertFile = tlsCertFile
         config.tlsKeyFile = tlsPrivateKeyFile
@@ -118,6 +128,7 @@ struct Serve: AsyncParsableCommand {
         config.cluster.gpusPerNode = gpusPerNode
         config.cluster.timeScale = timeScale
         config.cluster.seed = seed
+        config.incidentRatePerHour = incidentRate
         config.cluster.controllers = controllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var logger = Logger(label: "k8s-simulator")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

@@ -1,4 +1,5 @@
 import ClusterSim
+import KubeAPI
 import KubeJSON
 import XCTest
 @testable import Monitoring
@@ -101,6 +102,22 @@ final class ServiceModelTests: XCTestCase {
                                   incidents: [], controlPlaneUptime: 100)
         XCTAssertEqual(services.map(\.key), ControlPlane.components)
         XCTAssert(services.allSatisfy { $0.health == .healthy })
+    }
+
+    func testTheAPIServerReportsTheRealRequestsOnTopOfTheModelledOnes() {
+        let m = MonitoringModel(random: SeededRandom(seed: 1))
+        let empty = ClusterSnapshot(workloads: [], nodes: [], pods: [])
+        let modelled = m.evaluate(empty, at: Fixtures.midnight, incidents: [], controlPlaneUptime: 100)
+        let traffic = RequestMetrics.Recent(requestsPerSecond: 300, meanLatencyMs: 0.5, serverErrorPercent: 2)
+        let blended = m.evaluate(empty, at: Fixtures.midnight, incidents: [], controlPlaneUptime: 100, apiServerTraffic: traffic)
+        let before = modelled.first { $0.key == "kube-apiserver" }!
+        let after = blended.first { $0.key == "kube-apiserver" }!
+        XCTAssertEqual(after.requestsPerSecond, before.requestsPerSecond + 300, accuracy: 1e-9)
+        let expectedLatency = (before.responseTimeMs * before.requestsPerSecond + 0.5 * 300) / (before.requestsPerSecond + 300)
+        XCTAssertEqual(after.responseTimeMs, expectedLatency, accuracy: 1e-9)
+        XCTAssertGreaterThan(after.errorPercent, before.errorPercent)
+        // The other components keep their modelled figures.
+        XCTAssertEqual(blended.first { $0.key == "etcd" }!.requestsPerSecond, modelled.first { $0.key == "etcd" }!.requestsPerSecond)
     }
 
     func testDuplicateNamesGetNamespacedKeys() {

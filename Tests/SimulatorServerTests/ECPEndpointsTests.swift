@@ -93,6 +93,11 @@ final class MonitoringPortTests: XCTestCase {
         let text = try metrics.readResponse().text
         XCTAssertTrue(text.contains("apiserver_storage_objects"), text)
         XCTAssertTrue(text.contains("metered"), "per-workload series")
+        // The server's own request figures, in kube-apiserver's names.
+        let created = #"apiserver_request_total{verb="POST",group="apps",version="v1",resource="deployments",subresource="",code="201"} 1"#
+        XCTAssertTrue(text.contains(created + "\n"), text)
+        XCTAssertTrue(text.contains(#"apiserver_request_duration_seconds_count{verb="POST",group="apps",version="v1",resource="deployments",subresource=""} 1"#), text)
+        XCTAssertTrue(text.contains(#"k8s_simulator_http_requests_total{method="GET",endpoint="/monitoring/health",code="200"} 1"#), text)
         let missing = try TestConnection(port: monitoringPort)
         try missing.send("GET", "/nothing")
         let notFound = try missing.readResponse()

@@ -19,6 +19,8 @@ public final class KubeAPIServer: Sendable {
     public static let maxBodySize = 3 * 1024 * 1024
     /// Events a watcher may fall behind before it is cut off.
     public let watchBufferLimit: Int
+    /// What the listeners served: `/metrics` and the simulated kube-apiserver's monitoring figures.
+    public let requestMetrics = RequestMetrics()
 
     public init(store: any Store, registry: ResourceRegistry = ResourceRegistry(), version: ServerVersion = .default,
                 watchBufferLimit: Int = 10_000, logger: Logger = Logger(label: "kube-api"))
@@ -134,6 +136,7 @@ public final class KubeAPIServer: Sendable {
         text += "k8s_simulator_store_revision \(stats.revision)\n"
         text += "# HELP k8s_simulator_watch_log_events Events kept in the watch log.\n# TYPE k8s_simulator_watch_log_events gauge\n"
         text += "k8s_simulator_watch_log_events \(stats.logLength)\n"
+        text += requestMetrics.prometheus()
         return APIResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: .bytes(Array(text.utf8)))
     }
 

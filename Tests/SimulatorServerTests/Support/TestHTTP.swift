@@ -10,9 +10,13 @@ final class TestConnection {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeout: Double = 10) throws {
+    /// `receiveBuffer` is set before connecting, so the window the kernel advertises really is that small.
+    init(port: Int, timeout: Double = 10, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestHTTPError("socket failed") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -48,7 +52,8 @@ final class TestConnection {
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = recv(fd, &chunk, chunk.count, 0)
-        if n <= 0 { throw TestHTTPError(n == 0 ? "connection closed" : "receive timed out") }
+        if n == 0 { throw TestHTTPError("connection closed") }
+        if n < 0 { throw TestHTTPError(errno == EAGAIN || errno == EWOULDBLOCK ? "receive timed out" : "connection reset") }
         buffer.append(contentsOf: chunk[0..<n])
     }
 
@@ -160,6 +165,17 @@ final class WatchReader {
             return false
         } catch {
             return true
+        }
+    }
+}
+
+extension TestConnection {
+    func sendRaw(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw TestHTTPError("send failed") }
+            sent += n
         }
     }
 }
