@@ -16,6 +16,9 @@ public struct SLAWindow: Sendable {
     public let target: Double
     private var points: [Bool] = []
     private var head = 0
+    /// Every point since the engine started, beside the rolling window: the figure a day is judged by.
+    public private(set) var totalPoints = 0
+    public private(set) var totalHealthyPoints = 0
 
     public init(capacity: Int = 60, target: Double = 99.5) {
         self.capacity = max(1, capacity)
@@ -23,6 +26,8 @@ public struct SLAWindow: Sendable {
     }
 
     public mutating func record(_ healthy: Bool) {
+        totalPoints += 1
+        if healthy { totalHealthyPoints += 1 }
         if points.count < capacity {
             points.append(healthy)
         } else {
@@ -40,6 +45,12 @@ public struct SLAWindow: Sendable {
         return (Double(healthyPoints) / Double(points.count) * 100_000).rounded() / 1000
     }
 
+    /// Percent of healthy points since the start, three decimals.
+    public var totalPercentage: Double {
+        guard totalPoints > 0 else { return 100 }
+        return (Double(totalHealthyPoints) / Double(totalPoints) * 100_000).rounded() / 1000
+    }
+
     public var atRiskMargin: Double { max(100.0 / Double(capacity) * 1.5, 0.5) }
 
     public var status: SLAStatus { Self.status(percentage: percentage, target: target, margin: atRiskMargin) }
@@ -49,9 +60,12 @@ public struct SLAWindow: Sendable {
         return percentage >= target - margin ? .atRisk : .breached
     }
 
-    /// `{"status","percentage","target","data_points","healthy_points"}` as GET /sla/status answers.
+    /// `{"status","percentage","target","data_points","healthy_points"}` as GET /sla/status answers, plus the
+    /// same since the start (`total_*`).
     public func json() -> JSON {
         ["status": .string(status.rawValue), "percentage": .double(percentage), "target": .double(target),
-         "data_points": .int(Int64(dataPoints)), "healthy_points": .int(Int64(healthyPoints))]
+         "data_points": .int(Int64(dataPoints)), "healthy_points": .int(Int64(healthyPoints)),
+         "total_percentage": .double(totalPercentage), "total_data_points": .int(Int64(totalPoints)),
+         "total_healthy_points": .int(Int64(totalHealthyPoints))]
     }
 }
