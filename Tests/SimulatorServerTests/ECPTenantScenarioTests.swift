@@ -266,3 +266,39 @@ func waitUntil(timeout: Double, file: StaticString = #filePath, line: UInt = #li
     XCTFail("condition not met within \(timeout) s", file: file, line: line)
     throw TestHTTPError("timed out")
 }
+
+/// A simulated day of the real cluster at the default incident rate: random incidents act on it (pods crash and
+/// are recreated, latency spikes, error bursts) and the SLA over the day still meets 99.5 %.
+final class SimulatedDaySLATests: XCTestCase {
+    func testADayAtTheDefaultIncidentRateMeetsTheSLA() throws {
+        let server = try SimulatorProcess(cluster: true, extraArguments: ["--in-memory", "--time-scale", "1440"])
+        defer { server.stop() }
+        for (name, replicas) in [("callbot", Int64(2)), ("chatbot", 2), ("stt-engine", 1)] {
+            var deployment = Fixtures.deployment(name, replicas: replicas)
+            deployment[path: "metadata", "labels"] = ["ecp-ai.io/tenant-id": "day"]
+            XCTAssertEqual(try server.request("POST", "/apis/apps/v1/namespaces/default/deployments", json: deployment).status, 201)
+        }
+        func health() throws -> JSON { try server.request("GET", "/monitoring/tenant/day").json }
+        // Measure from the moment the tenant is up, so start-up is not counted as downtime.
+        try waitUntil(timeout: 60) { try health()[path: "summary", "healthy_services"] == 3 }
+        let start = try server.request("GET", "/sla/status").json
+        func simulatedNow() throws -> Double {
+            let formatter = ISO8601DateFormatter()
+            return formatter.date(from: try health()["timestamp"]?.stringValue ?? "")?.timeIntervalSince1970 ?? 0
+        }
+        let startTime = try simulatedNow()
+        XCTAssertGreaterThan(startTime, 0)
+        try waitUntil(timeout: 240) {
+            try simulatedNow() - startTime >= 86_400
+        }
+        let end = try server.request("GET", "/sla/status").json
+        let points = (end["total_data_points"]?.intValue ?? 0) - (start["total_data_points"]?.intValue ?? 0)
+        let healthy = (end["total_healthy_points"]?.intValue ?? 0) - (start["total_healthy_points"]?.intValue ?? 0)
+        // A point every 10 simulated seconds, fewer when the machine cannot keep up with 1440× real time.
+        XCTAssertGreaterThan(points, 1_000)
+        let percentage = Double(healthy) / Double(max(points, 1)) * 100
+        XCTAssertGreaterThanOrEqual(percentage, 99.5, "\(healthy) of \(points) points healthy")
+        let incidents = try server.request("GET", "/simulator/incidents").json["incidents"]?.arrayValue ?? []
+        XCTAssertFalse(incidents.filter { $0["source"] == "random" }.isEmpty, "a day brings random incidents")
+    }
+}
