@@ -14,6 +14,7 @@ enum ControllerCatalog {
         RootCAPublisher.self,
         PersistentVolumeController.self,
         DisruptionController.self,
+        HorizontalPodAutoscalerController.self,
         ReplicaSetController.self,
         DeploymentController.self,
         GarbageCollector.self,
