@@ -120,13 +120,55 @@ final class MetricsAPITests: XCTestCase {
         XCTAssertEqual(metrics["kind"], "PodMetricsList")
         let names = (metrics["items"]?.arrayValue ?? []).compactMap { $0[path: "metadata", "name"]?.stringValue }
         XCTAssertEqual(names.filter { $0.hasPrefix("topped-") }.count, 2)
+        // kubectl prints the model's numbers: each pod's CPU and memory lie about between what metrics.k8s.io
+        // answered just before and just after.
+        func usage() throws -> [String: (cpu: Double, memory: Double)] {
+            var out: [String: (cpu: Double, memory: Double)] = [:]
+            for item in try server.request("GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods").json["items"]?.arrayValue ?? [] {
+                let containers = item["containers"]?.arrayValue ?? []
+                let cpu = containers.reduce(0.0) { $0 + Self.milliCPU($1[path: "usage", "cpu"]?.stringValue ?? "") }
+                let memory = containers.reduce(0.0) { $0 + Self.mebibytes($1[path: "usage", "memory"]?.stringValue ?? "") }
+                out[item[path: "metadata", "name"]?.stringValue ?? ""] = (cpu, memory)
+            }
+            return out
+        }
+        let before = try usage()
         let top = try kubectl.run("top", "pods")
+        let after = try usage()
         XCTAssertEqual(top.status, 0, top.err)
-        for name in names where name.hasPrefix("topped-") { XCTAssertTrue(top.out.contains(name), top.out) }
         XCTAssertTrue(top.out.contains("CPU(cores)"))
+        var compared = 0
+        for line in top.out.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count >= 3, let low = before[fields[0]], let high = after[fields[0]] else { continue }
+            let cpu = Self.milliCPU(fields[1]), memory = Self.mebibytes(fields[2])
+            XCTAssertGreaterThan(cpu, 0, String(line))
+            // kubectl truncates to whole units, and simulated seconds pass while it runs.
+            func band(_ a: Double, _ b: Double) -> ClosedRange<Double> { (min(a, b) * 0.95 - 1)...(max(a, b) * 1.05 + 1) }
+            XCTAssert(band(low.cpu, high.cpu).contains(cpu), "\(line): \(low) \(high)")
+            XCTAssert(band(low.memory, high.memory).contains(memory), "\(line): \(low) \(high)")
+            compared += 1
+        }
+        XCTAssertEqual(compared, 2, top.out)
         let nodes = try kubectl.run("top", "nodes")
         XCTAssertEqual(nodes.status, 0, nodes.err)
         XCTAssertTrue(nodes.out.contains("node-1") && nodes.out.contains("MEMORY(%)"), nodes.out)
         XCTAssertEqual(try server.request("GET", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope").status, 404)
+    }
+
+    /// `250m`, `1`, `1500000n` as millicores.
+    static func milliCPU(_ text: String) -> Double {
+        if text.hasSuffix("n") { return (Double(text.dropLast()) ?? -1) / 1_000_000 }
+        if text.hasSuffix("u") { return (Double(text.dropLast()) ?? -1) / 1000 }
+        if text.hasSuffix("m") { return Double(text.dropLast()) ?? -1 }
+        return (Double(text) ?? -1) * 1000
+    }
+
+    /// `123Mi`, `2048Ki`, `1Gi` or plain bytes as MiB.
+    static func mebibytes(_ text: String) -> Double {
+        for (suffix, factor) in [("Ki", 1.0 / 1024), ("Mi", 1), ("Gi", 1024)] where text.hasSuffix(suffix) {
+            return (Double(text.dropLast(2)) ?? -1) * factor
+        }
+        return (Double(text) ?? -1) / 1_048_576
     }
 }
