@@ -67,8 +67,14 @@ let package = Package(
             "SimulatorServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Load generator (docs/benchmarks.md): KubeJSON and Foundation only, so it builds in seconds.
-        .executableTarget(name: "k8s-simulator-bench", dependencies: ["KubeJSON"], path: "Benchmarks"),
+        // Load generator (docs/benchmarks.md): blocking sockets; NIOSSL, driven on the client's own thread, for https.
+        .executableTarget(name: "k8s-simulator-bench", dependencies: [
+            "KubeJSON",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], path: "Benchmarks"),
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
         .testTarget(name: "ECPCompatTests", dependencies: ["ECPCompat", "ClusterSim", "KubeAPI", "KubeJSON"]),

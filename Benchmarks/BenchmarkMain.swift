@@ -7,6 +7,17 @@ import Darwin
 #endif
 
 enum BenchmarkMain {
+    /// The server to measure: `--server`, else the kubeconfig's server, else the simulator's plain port. An
+    /// https URL gets TLS settings from the kubeconfig (or the system's CAs); a kubeconfig token is sent either way.
+    static func target(_ options: Options) throws -> Endpoint {
+        let kubeconfig = try options.kubeconfig.map(KubeconfigCredentials.load)
+        let url = options.server ?? kubeconfig?.server ?? "http://127.0.0.1:6360"
+        var (endpoint, secure) = try Endpoint.parse(url)
+        if secure { endpoint.tls = try TLSSettings.make(host: endpoint.host, kubeconfig: kubeconfig) }
+        if let token = kubeconfig?.token { endpoint.authorization = "Bearer \(token)" }
+        return endpoint
+    }
+
     static func run(_ arguments: [String]) -> Int32 {
         // A server that goes away must show up as a failed request, not kill the tool.
         signal(SIGPIPE, SIG_IGN)
@@ -26,7 +37,8 @@ enum BenchmarkMain {
         let endpoint: Endpoint
         var serverPID = options.serverPID
         do {
-            if options.server == nil, let binary = options.serverBinary, !apiScenarios.isEmpty {
+            if options.server == nil, options.kubeconfig == nil, let binary = options.serverBinary,
+               !apiScenarios.isEmpty {
                 let directory = try ServerProcess.makeTemporaryDirectory("api")
                 let server = ServerProcess(binary: binary, template: options.serverArguments,
                                            extra: options.extraServerArguments,
@@ -37,7 +49,7 @@ enum BenchmarkMain {
                 endpoint = server.endpoint
                 serverPID = server.pid
             } else {
-                endpoint = try Endpoint.parse(options.server ?? "http://127.0.0.1:6360")
+                endpoint = try target(options)
             }
         } catch {
             if let ownServer {
@@ -65,8 +77,12 @@ enum BenchmarkMain {
                 return 1
             }
         }
-        let target = apiScenarios.isEmpty && options.serverBinary != nil
+        var target = apiScenarios.isEmpty && options.serverBinary != nil
             ? "servers started from \(options.serverBinary!)" : endpoint.description
+        if let tls = endpoint.tls, !apiScenarios.isEmpty || options.serverBinary == nil {
+            target += " (TLS, trusting \(tls.trust)" + (tls.clientCertificate ? ", client certificate" : "")
+                + (endpoint.authorization != nil ? ", bearer token" : "") + ")"
+        }
         bench.log("k8s-simulator-bench: \(target), run \(bench.runID), \(options.clients) clients, "
             + "\(options.operations) operations; server CPU "
             + (serverPID.map { "from /proc/\($0)" }
@@ -103,9 +119,19 @@ enum BenchmarkMain {
                 (key: "tool", value: "k8s-simulator-bench"),
                 (key: "date", value: .string(ISO8601DateFormatter().string(from: Date()))),
                 (key: "server", value: .string(endpoint.description)),
+                (key: "scheme", value: .string(endpoint.scheme)),
                 (key: "serverSpawned", value: .bool(ownServer != nil)),
                 (key: "runID", value: .string(bench.runID)),
             ]
+            if let tls = endpoint.tls {
+                context.append((key: "tls", value: .object([
+                    "trust": .string(tls.trust), "verifiesServer": .bool(tls.verifies),
+                    "serverName": tls.serverHostname.map(JSON.string) ?? .null,
+                    "clientCertificate": .bool(tls.clientCertificate),
+                ])))
+            }
+            context.append((key: "bearerToken", value: .bool(endpoint.authorization != nil)))
+            if let kubeconfig = options.kubeconfig { context.append((key: "kubeconfig", value: .string(kubeconfig))) }
             if let ceiling = bench.ceilingRate { context.append((key: "ceilingOpsPerSecond", value: .double(ceiling))) }
             context.append((key: "machine", value: .object(JSONObject(
                 MachineInfo.describe().sorted { $0.key < $1.key }.map { (key: $0.key, value: JSON.string($0.value)) }))))

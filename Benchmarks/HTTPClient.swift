@@ -10,23 +10,29 @@ struct HTTPError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Where the server listens: a plain-HTTP base URL split into what a socket needs.
+/// Where the server listens: a base URL split into what a socket needs, with what TLS and authentication need
+/// when the URL is https or a kubeconfig gave a token.
 struct Endpoint: Sendable, CustomStringConvertible {
     var host: String
     var port: UInt16
     /// Prepended to every path, for servers behind a prefix (`kubectl proxy --api-prefix`).
     var pathPrefix: String
+    /// Set for an https URL: every connection does TLS with these settings.
+    var tls: TLSSettings? = nil
+    /// The `Authorization` header of every request (`Bearer <token>` from a kubeconfig).
+    var authorization: String? = nil
 
-    var description: String { "http://\(hostHeader)\(pathPrefix)" }
+    var scheme: String { tls == nil ? "http" : "https" }
+    var description: String { "\(scheme)://\(hostHeader)\(pathPrefix)" }
     var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    static func parse(_ url: String) throws -> Endpoint {
-        if url.hasPrefix("https://") {
-            throw HTTPError("TLS is not supported yet: the tool speaks plain HTTP only. Put `kubectl proxy` in front "
-                + "of a TLS server and point --server at it.")
+    /// Splits an http:// or https:// URL; `secure` tells which. TLS settings are the caller's to add.
+    static func parse(_ url: String) throws -> (endpoint: Endpoint, secure: Bool) {
+        let secure = url.hasPrefix("https://")
+        guard secure || url.hasPrefix("http://") else {
+            throw HTTPError("the server URL must be http:// or https://, got \(url)")
         }
-        guard url.hasPrefix("http://") else { throw HTTPError("--server must be an http:// URL, got \(url)") }
-        var rest = url.dropFirst("http://".count)
+        var rest = url.dropFirst(secure ? "https://".count : "http://".count)
         var prefix = ""
         if let slash = rest.firstIndex(of: "/") {
             prefix = String(rest[slash...])
@@ -34,7 +40,7 @@ struct Endpoint: Sendable, CustomStringConvertible {
             while prefix.hasSuffix("/") { prefix.removeLast() }
         }
         var host = String(rest)
-        var port: UInt16 = 80
+        var port: UInt16 = secure ? 443 : 80
         if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
             let after = host[host.index(after: end)...]
             if after.hasPrefix(":"), let p = UInt16(after.dropFirst()) { port = p }
@@ -44,7 +50,8 @@ struct Endpoint: Sendable, CustomStringConvertible {
             port = p
             host = String(host[..<colon])
         }
-        return Endpoint(host: host, port: port, pathPrefix: prefix)
+        guard !host.isEmpty else { throw HTTPError("no host in \(url)") }
+        return (Endpoint(host: host, port: port, pathPrefix: prefix), secure)
     }
 }
 
@@ -56,88 +63,65 @@ struct HTTPResponse {
 }
 
 /// One keep-alive HTTP/1.1 connection on a blocking socket, owned by one client thread. Deliberately small:
-/// the `ceiling` scenario measures this client against `/healthz`, so its cost is part of every ratio.
+/// the `ceiling` scenario measures this client against `/healthz`, so its cost is part of every ratio. The bytes
+/// go through a `ByteStream`: the socket itself for http, TLS over it for https; the framing is the same.
 final class HTTPConnection {
     let endpoint: Endpoint
-    private var fd: Int32 = -1
+    private var stream: (any ByteStream)?
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
     private var requestsOnSocket = 0
+    /// `Host`, `User-Agent`, `Accept` and `Authorization`, the same on every request.
+    private let fixedHeaders: String
     /// Times a reused connection had been closed by the server and was opened again.
     private(set) var reconnects = 0
     /// For streams: a wait for the next frame longer than this throws `ReceiveTimeout`, so the reader can
     /// look at its deadline.
-    var receiveTimeout: Double? { didSet { applyReceiveTimeout() } }
+    var receiveTimeout: Double? { didSet { stream?.setReceiveTimeout(receiveTimeout) } }
     /// Only between frames may a receive timeout surface; inside one it would lose the framing.
     private var timeoutMayEscape = false
 
     init(_ endpoint: Endpoint) {
         self.endpoint = endpoint
         buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var headers = "Host: \(endpoint.hostHeader)\r\nUser-Agent: k8s-simulator-bench\r\nAccept: application/json\r\n"
+        if let authorization = endpoint.authorization { headers += "Authorization: \(authorization)\r\n" }
+        fixedHeaders = headers
     }
 
     deinit { close() }
 
-    var isOpen: Bool { fd >= 0 }
+    var isOpen: Bool { stream != nil }
 
+    /// Opens the socket and, for https, completes the TLS handshake, so a certificate problem shows here.
     func connect() throws {
         close()
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if os(Linux)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-        hints.ai_socktype = SOCK_STREAM
-        #endif
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
-        guard rc == 0, let first = list else {
-            throw HTTPError("cannot resolve \(endpoint.host): \(String(cString: gai_strerror(rc)))")
-        }
-        defer { freeaddrinfo(list) }
-        var lastError = ECONNREFUSED
-        var candidate: UnsafeMutablePointer<addrinfo>? = first
-        while let info = candidate {
-            candidate = info.pointee.ai_next
-            let socketFD = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-            if socketFD < 0 { lastError = errno; continue }
-            if systemConnect(socketFD, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
-                var one: Int32 = 1
-                setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                #if canImport(Darwin)
-                setsockopt(socketFD, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-                #endif
-                fd = socketFD
-                start = 0
-                end = 0
-                requestsOnSocket = 0
-                applyReceiveTimeout()
-                return
+        let socket = try SocketStream.connect(host: endpoint.host, port: endpoint.port)
+        if let tls = endpoint.tls {
+            do {
+                stream = try TLSStream(socket: socket, settings: tls, peer: endpoint.hostHeader)
+            } catch {
+                socket.close()
+                throw error
             }
-            lastError = errno
-            _ = systemClose(socketFD)
+        } else {
+            stream = socket
         }
-        throw HTTPError("connect to \(endpoint.hostHeader): \(String(cString: strerror(lastError)))")
+        start = 0
+        end = 0
+        requestsOnSocket = 0
+        if receiveTimeout != nil { stream?.setReceiveTimeout(receiveTimeout) }
     }
 
     func close() {
-        if fd >= 0 { _ = systemClose(fd) }
-        fd = -1
+        stream?.close()
+        stream = nil
     }
 
     /// Unblocks a reader parked in recv from another thread, without racing on the descriptor number.
     func shutdownFromOtherThread() {
-        if fd >= 0 { _ = shutdown(fd, Int32(SHUT_RDWR)) }
-    }
-
-    private func applyReceiveTimeout() {
-        guard fd >= 0 else { return }
-        let seconds = receiveTimeout ?? 0
-        var tv = timeval()
-        tv.tv_sec = .init(seconds)
-        tv.tv_usec = .init((seconds - seconds.rounded(.down)) * 1_000_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        stream?.shutdownFromOtherThread()
     }
 
     // MARK: Requests
@@ -149,12 +133,12 @@ final class HTTPConnection {
     func request(_ method: String, _ path: String, body: [UInt8]? = nil,
                  contentType: String = "application/json") throws -> HTTPResponse {
         let message = encode(method, path, body: body, contentType: contentType)
-        if fd < 0 { try connect() }
+        if stream == nil { try connect() }
         let reused = requestsOnSocket > 0
         do {
             try sendAll(message)
             return try readResponse(isHead: method == "HEAD")
-        } catch is StaleConnection {
+        } catch is ConnectionClosed {
             close()
             guard reused else { throw HTTPError("the server closed the connection without answering") }
         } catch {
@@ -166,7 +150,7 @@ final class HTTPConnection {
         do {
             try sendAll(message)
             return try readResponse(isHead: method == "HEAD")
-        } catch is StaleConnection {
+        } catch is ConnectionClosed {
             close()
             throw HTTPError("the server closed the connection without answering")
         } catch {
@@ -175,11 +159,8 @@ final class HTTPConnection {
         }
     }
 
-    private struct StaleConnection: Error {}
-
     private func encode(_ method: String, _ path: String, body: [UInt8]?, contentType: String) -> [UInt8] {
-        var head = "\(method) \(endpoint.pathPrefix)\(path) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\n"
-            + "User-Agent: k8s-simulator-bench\r\nAccept: application/json\r\n"
+        var head = "\(method) \(endpoint.pathPrefix)\(path) HTTP/1.1\r\n" + fixedHeaders
         if let body {
             head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n"
         }
@@ -190,22 +171,8 @@ final class HTTPConnection {
     }
 
     private func sendAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                #if os(Linux)
-                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                #else
-                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
-                #endif
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE || errno == ECONNRESET { throw StaleConnection() }
-                    throw HTTPError("send: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
+        guard let stream else { throw ConnectionClosed() }
+        try bytes.withUnsafeBytes { try stream.send($0) }
     }
 
     /// Reads more bytes into the buffer; false at end of stream. Throws `ReceiveTimeout` when a receive
@@ -223,19 +190,18 @@ final class HTTPConnection {
                 buffer.append(contentsOf: repeatElement(0, count: buffer.count))
             }
         }
+        guard let stream else { return false }
         while true {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                recv(fd, raw.baseAddress! + end, raw.count - end, 0)
+            let received = try buffer.withUnsafeMutableBytes { raw in
+                try stream.receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]))
             }
-            if n > 0 { end += n; return true }
-            if n == 0 { return false }
-            if errno == EINTR { continue }
-            if errno == EAGAIN || errno == EWOULDBLOCK {
+            guard let n = received else {
                 if timeoutMayEscape { throw ReceiveTimeout() }
                 continue
             }
-            if errno == ECONNRESET { return false }
-            throw HTTPError("recv: \(String(cString: strerror(errno)))")
+            if n == 0 { return false }
+            end += n
+            return true
         }
     }
 
@@ -268,7 +234,7 @@ final class HTTPConnection {
         var firstLine = true
         while true {
             guard let next = try lineEnd(from: start) else {
-                if firstLine && start == end { throw StaleConnection() }
+                if firstLine && start == end { throw ConnectionClosed() }
                 throw HTTPError("connection closed in the middle of a response head")
             }
             let lineStart = start
@@ -394,7 +360,7 @@ final class HTTPConnection {
 
     /// Starts a streaming GET. On a non-2xx answer the whole error body is read and returned as the response.
     func openStream(_ path: String) throws -> HTTPResponse? {
-        if fd < 0 { try connect() }
+        if stream == nil { try connect() }
         try sendAll(encode("GET", path, body: nil, contentType: ""))
         let head = try readHead()
         guard (200..<300).contains(head.status) else {
@@ -457,8 +423,118 @@ final class StreamRegistry: @unchecked Sendable {
     }
 }
 
-// The module's own close/connect would otherwise shadow the C functions inside the class.
+// MARK: - Byte streams
+
+/// The bytes under HTTP. Owned by one thread; `shutdownFromOtherThread` is the only call another may make.
+protocol ByteStream: AnyObject {
+    /// Sends all of `bytes`; throws `ConnectionClosed` when the peer has closed the connection.
+    func send(_ bytes: UnsafeRawBufferPointer) throws
+    /// Reads into `buffer`: the count read, 0 at the end of the stream, nil when the receive timeout passed.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws -> Int?
+    /// nil waits without limit.
+    func setReceiveTimeout(_ seconds: Double?)
+    func close()
+    func shutdownFromOtherThread()
+}
+
+/// The peer closed the connection before the exchange began: a reused connection is opened again.
+struct ConnectionClosed: Error {}
+
+/// A connected TCP socket, used as it is for http and under TLS for https.
+final class SocketStream: ByteStream {
+    private(set) var fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    deinit { close() }
+
+    static func connect(host: String, port: UInt16) throws -> SocketStream {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if os(Linux)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw HTTPError("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = ECONNREFUSED
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            candidate = info.pointee.ai_next
+            let socketFD = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if socketFD < 0 { lastError = errno; continue }
+            if systemConnect(socketFD, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+                var one: Int32 = 1
+                setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                #if canImport(Darwin)
+                setsockopt(socketFD, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+                #endif
+                return SocketStream(fd: socketFD)
+            }
+            lastError = errno
+            _ = systemClose(socketFD)
+        }
+        let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        throw HTTPError("connect to \(shown): \(String(cString: strerror(lastError)))")
+    }
+
+    func send(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            #if os(Linux)
+            let n = systemSend(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            #else
+            let n = systemSend(fd, bytes.baseAddress! + offset, bytes.count - offset, 0)
+            #endif
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE || errno == ECONNRESET { throw ConnectionClosed() }
+                throw HTTPError("send: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+        while true {
+            let n = recv(fd, buffer.baseAddress!, buffer.count, 0)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+            if errno == ECONNRESET { return 0 }
+            throw HTTPError("recv: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func setReceiveTimeout(_ seconds: Double?) {
+        guard fd >= 0 else { return }
+        let seconds = seconds ?? 0
+        var tv = timeval()
+        tv.tv_sec = .init(seconds)
+        tv.tv_usec = .init((seconds - seconds.rounded(.down)) * 1_000_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func close() {
+        if fd >= 0 { _ = systemClose(fd) }
+        fd = -1
+    }
+
+    func shutdownFromOtherThread() {
+        if fd >= 0 { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+}
+
+// The class's own close/connect/send would otherwise shadow the C functions inside it.
 @inline(__always) private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
 @inline(__always) private func systemConnect(_ fd: Int32, _ addr: UnsafePointer<sockaddr>!, _ len: socklen_t) -> Int32 {
     connect(fd, addr, len)
+}
+@inline(__always) private func systemSend(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, _ flags: Int32) -> Int {
+    send(fd, bytes, count, flags)
 }

@@ -11,6 +11,7 @@ struct Options: Sendable {
 
     var scenarios: [String] = []
     var server: String?
+    var kubeconfig: String?
     var serverPID: Int32?
     var serverBinary: String?
     var serverArguments = ["serve", "--port", "{port}", "--secure-port", "0", "--monitoring-port", "0", "--data-dir", "{data}",
@@ -51,10 +52,17 @@ struct Options: Sendable {
           default: \(defaultScenarios.joined(separator: " ")) (+ scale startup with --server-binary)
 
         Target:
-          --server URL              plain HTTP base URL (default http://127.0.0.1:6360; TLS: not yet, use kubectl proxy)
+          --server URL              base URL, http:// or https:// (default: the kubeconfig's server, else
+                                    http://127.0.0.1:6360)
+          --kubeconfig PATH         take the server, CA and credentials from the current context of this
+                                    kubeconfig: certificate-authority(-data) or insecure-skip-tls-verify,
+                                    tls-server-name, client-certificate(-data) + client-key(-data), token or
+                                    tokenFile (sent as Authorization: Bearer). https URLs without one trust the
+                                    system's CAs. The simulator writes <data-dir>/kubeconfig for its TLS port.
           --server-pid PID          server process to read CPU and memory from (/proc/PID)
-          --server-binary PATH      k8s-simulator binary: needed by startup and scale; without --server the tool
-                                    also starts it for every other scenario (durable, in a temporary data dir)
+          --server-binary PATH      k8s-simulator binary: needed by startup and scale; without --server or
+                                    --kubeconfig the tool also starts it for every other scenario (durable, plain
+                                    HTTP, in a temporary data dir)
           --server-args "ARGS"      argument template, {port} and {data} substituted
                                     (default "\(Options().serverArguments.joined(separator: " "))")
           --server-arg ARG          one more argument for every started server (repeatable)
@@ -97,9 +105,7 @@ struct Options: Sendable {
             switch argument {
             case "-h", "--help": print(usage); exit(0)
             case "--server": options.server = try value(argument)
-            case "--kubeconfig":
-                throw HTTPError("--kubeconfig is not supported yet: TLS needs a TLS library this tool does without. "
-                    + "Run `kubectl proxy --port 8001` and pass --server http://127.0.0.1:8001")
+            case "--kubeconfig": options.kubeconfig = try value(argument)
             case "--server-pid":
                 guard let pid = Int32(try value(argument)) else { throw HTTPError("--server-pid needs a process id") }
                 options.serverPID = pid
