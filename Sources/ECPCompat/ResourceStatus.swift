@@ -201,4 +201,6 @@ public enum ECPLabels {
     public static let recordNamespace = "ecp-ai-system"
     /// The field manager of every ECP-AI write.
     public static let fieldManager = "ecp-ai"
+    /// Set by `demo` deploys on pod templates: the simulated kubelet starts the containers without pulling.
+    public static let imagesPreloaded = "simulator.k8s.io/images-preloaded"
 }

@@ -171,6 +171,15 @@ final class DeployReportTests: XCTestCase {
         XCTAssertEqual(prepared[path: "metadata", "namespace"], "default")
         XCTAssertEqual(prepared[path: "metadata", "labels"], ["app": "web", ECPLabels.tenant: "tenant-123", ECPLabels.deploymentID: "dep-x"])
         XCTAssertEqual(prepared[path: "spec", "template", "metadata", "labels"], ["app": "web", ECPLabels.tenant: "tenant-123"])
+        XCTAssertNil(prepared[path: "spec", "template", "metadata", "annotations"], "only demo deploys skip image pulls")
+        let demo = ManifestDeployer.prepare(input, type: type, namespace: "default", tenant: "tenant-123", deploymentID: "dep-x",
+                                            fastStart: true)
+        XCTAssertEqual(demo[path: "spec", "template", "metadata", "annotations", ECPLabels.imagesPreloaded], "true")
+        XCTAssertNil(demo[path: "metadata", "annotations"], "the workload itself is not marked")
+        let podType = try XCTUnwrap(registry.type(group: "", version: "v1", kind: "Pod"))
+        let pod = ManifestDeployer.prepare(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"], "spec": [:]],
+                                           type: podType, namespace: "default", tenant: "t", deploymentID: nil, fastStart: true)
+        XCTAssertEqual(pod[path: "metadata", "annotations", ECPLabels.imagesPreloaded], "true")
 
         let namespaceType = try XCTUnwrap(registry.type(group: "", version: "v1", kind: "Namespace"))
         let ns = ManifestDeployer.prepare(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "n", "namespace": "x"]],

@@ -133,6 +133,11 @@ final class ECPTenantScenarioTests: XCTestCase {
                 XCTAssertEqual(object[path: "status", "readyReplicas"], object[path: "spec", "replicas"], id)
             }
         }
+        // A demo deploy starts fast: the kubelet finds the images on the node instead of pulling them.
+        let events = try server.request("GET", "/api/v1/namespaces/\(namespace)/events?fieldSelector=reason%3DPulled").json
+        let pulled = (events["items"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+        XCTAssertFalse(pulled.isEmpty)
+        XCTAssertTrue(pulled.allSatisfy { $0.contains("already present on machine") }, "\(pulled)")
         // The GPU workload landed on a GPU node.
         let sttPods = try server.request("GET", "/api/v1/namespaces/\(namespace)/pods?labelSelector=app%3Dstt-engine").json
         let sttNode = sttPods["items"]?.arrayValue?.first?[path: "spec", "nodeName"]?.stringValue ?? ""

@@ -21,6 +21,8 @@ enum KubeletAnnotations {
     /// Comma-separated container names the failure applies to (default: every regular container).
     static let failContainer = "simulator.k8s.io/fail-container"
     static let runSeconds = "simulator.k8s.io/run-seconds"
+    /// `"true"`: the node already holds every image of the pod (a demo's fast start-up), so nothing is pulled.
+    static let imagesPreloaded = "simulator.k8s.io/images-preloaded"
 }
 
 /// What one container of a pod should do in the simulation: read from the pod spec and annotations.
@@ -89,6 +91,7 @@ struct KubeletPodPlan: Sendable, Equatable {
             Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
 
+        let preloaded = annotations[KubeletAnnotations.imagesPreloaded]?.stringValue == "true"
         let initContainers = spec["initContainers"]?.arrayValue ?? []
         hasInitContainers = !initContainers.isEmpty
         var plans: [KubeletContainerPlan] = []
@@ -98,6 +101,8 @@ struct KubeletPodPlan: Sendable, Equatable {
             let applies = targets.map { $0.contains(containerName) } ?? !isInit
             var plan = Self.container(container, isInit: isInit)
             if applies, let podFailure { plan.failure = podFailure }
+            // As kubelet treats `Never`: the image is taken to be on the node already.
+            if preloaded { plan.pullPolicy = "Never" }
             if KubeletImages.cannotExist(plan.image) { plan.failure = .imagePullBackOff }
             plans.append(plan)
         }
