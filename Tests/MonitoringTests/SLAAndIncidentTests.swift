@@ -28,12 +28,19 @@ final class SLAAndIncidentTests: XCTestCase {
         var w = SLAWindow()
         for i in 0..<10 { w.record(i != 3) }
         let json = w.json()
-        XCTAssertEqual(json.objectValue?.keys, ["status", "percentage", "target", "data_points", "healthy_points"])
+        XCTAssertEqual(json.objectValue?.keys, ["status", "percentage", "target", "data_points", "healthy_points",
+                                                "total_percentage", "total_data_points", "total_healthy_points"])
         XCTAssertEqual(json["target"]?.doubleValue, 99.5)
         XCTAssertEqual(json["data_points"]?.intValue, 10)
         XCTAssertEqual(json["healthy_points"]?.intValue, 9)
         XCTAssertEqual(json["percentage"]?.doubleValue, 90)
         XCTAssertEqual(json["status"]?.stringValue, "breached")
+        // The window forgets, the totals do not.
+        for _ in 0..<60 { w.record(true) }
+        XCTAssertEqual(w.percentage, 100)
+        XCTAssertEqual(w.json()["total_data_points"]?.intValue, 70)
+        XCTAssertEqual(w.json()["total_healthy_points"]?.intValue, 69)
+        XCTAssertEqual(w.totalPercentage, 98.571)
     }
 
     func testScheduleIsDeterministicAndNearItsRate() {

@@ -278,7 +278,9 @@ final class SimulatedDaySLATests: XCTestCase {
     func testADayAtTheDefaultIncidentRateMeetsTheSLA() throws {
         let server = try SimulatorProcess(cluster: true, extraArguments: ["--in-memory", "--time-scale", "1440"])
         defer { server.stop() }
-        for (name, replicas) in [("callbot", Int64(2)), ("chatbot", 2), ("stt-engine", 1)] {
+        // Two replicas each: at 1440× a recreated pod takes simulated minutes to be Ready again (every controller hop
+        // costs real milliseconds), which would charge a single-replica service for the time scale, not the incident.
+        for (name, replicas) in [("callbot", Int64(2)), ("chatbot", 2), ("stt-engine", 2)] {
             var deployment = Fixtures.deployment(name, replicas: replicas)
             deployment[path: "metadata", "labels"] = ["ecp-ai.io/tenant-id": "day"]
             XCTAssertEqual(try server.request("POST", "/apis/apps/v1/namespaces/default/deployments", json: deployment).status, 201)
