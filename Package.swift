@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Metric model, SLA and incidents, derived from the cluster read through the API like any client.
-        .target(name: "Monitoring", dependencies: ["KubeAPI", "KubeJSON", "ClusterSim"]),
+        .target(name: "Monitoring", dependencies: ["KubeAPI", "KubeJSON", "KubeStore", "ClusterSim"]),
         // The ECP-AI endpoints: manifests deployed and listed through the Kubernetes API layer.
         .target(name: "ECPCompat", dependencies: ["KubeAPI", "KubeJSON", "KubeStore", "ClusterSim"]),
         // Listeners and wiring.
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "KubeJSONTests", dependencies: ["KubeJSON"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "KubeJSON"]),
         .testTarget(name: "ECPCompatTests", dependencies: ["ECPCompat", "ClusterSim", "KubeAPI", "KubeJSON"]),
-        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "ClusterSim", "KubeAPI", "KubeJSON"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "ClusterSim", "KubeAPI", "KubeJSON", "KubeStore"]),
         .testTarget(name: "ClusterSimTests", dependencies: ["ClusterSim", "KubeAPI", "KubeStore", "KubeJSON"]),
         // Drives the real binary over HTTP (and kubectl), so it depends on the executable being built.
         .testTarget(name: "SimulatorServerTests", dependencies: ["KubeJSON", "k8s-simulator"]),

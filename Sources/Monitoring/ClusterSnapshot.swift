@@ -161,18 +161,28 @@ public struct ClusterSnapshot: Sendable {
     public static func build(deployments: [JSON], statefulSets: [JSON], daemonSets: [JSON], replicaSets: [JSON],
                              pods rawPods: [JSON], nodes rawNodes: [JSON], wallNow: Double, scale: Double) -> ClusterSnapshot
     {
+        build(deployments: deployments, statefulSets: statefulSets, daemonSets: daemonSets, replicaSets: replicaSets,
+              pods: rawPods.map(PodDigest.init), nodes: rawNodes, wallNow: wallNow, scale: scale)
+    }
+
+    public static func build(deployments: [JSON], statefulSets: [JSON], daemonSets: [JSON], replicaSets: [JSON],
+                             pods digests: [PodDigest], nodes rawNodes: [JSON], wallNow: Double, scale: Double) -> ClusterSnapshot
+    {
         let nodes = rawNodes.map(node)
         let failedNodes = Set(nodes.filter(\.failed).map(\.name))
         var podsByOwner: [String: [PodInput]] = [:]
         var allPods: [PodInput] = []
-        var bare: [(JSON, PodInput)] = []
-        for raw in rawPods {
-            let input = pod(raw, failedNodes: failedNodes, wallNow: wallNow, scale: scale)
+        var bare: [WorkloadInput] = []
+        for digest in digests {
+            let input = pod(digest, failedNodes: failedNodes, wallNow: wallNow, scale: scale)
             allPods.append(input)
-            if let owner = controllerUID(raw) {
+            if let owner = digest.controllerUID {
                 podsByOwner[owner, default: []].append(input)
-            } else {
-                bare.append((raw, input))
+            } else if var service = digest.bare {
+                service.pods = [input]
+                service.template = input.containers
+                service.createdAgo = digest.creationTimestamp.flatMap(Timestamp.parse).map { max(0, (wallNow - $0) * scale) }
+                bare.append(service)
             }
         }
         // A Deployment's pods are those of the ReplicaSets it controls.
@@ -198,13 +208,8 @@ public struct ClusterSnapshot: Sendable {
             let desired = object[path: "status", "desiredNumberScheduled"]?.intValue.map(Int.init) ?? pods.count
             workloads.append(workload(object, kind: "DaemonSet", desired: desired, pods: pods, wallNow: wallNow, scale: scale))
         }
-        for (raw, input) in bare {
-            // A finished bare pod (Succeeded) is done, not down; it is no service any more.
-            guard raw[path: "status", "phase"]?.stringValue != "Succeeded" else { continue }
-            var service = workload(raw, kind: "Pod", desired: 1, pods: [input], wallNow: wallNow, scale: scale)
-            service.template = input.containers
-            workloads.append(service)
-        }
+        // A finished bare pod (Succeeded) is done, not down; it is no service any more (left out of `bare`).
+        workloads += bare
         return ClusterSnapshot(workloads: workloads, nodes: nodes, pods: allPods)
     }
 
@@ -235,22 +240,14 @@ public struct ClusterSnapshot: Sendable {
                              createdAgo: created.map { max(0, (wallNow - $0) * scale) })
     }
 
-    static func pod(_ raw: JSON, failedNodes: Set<String>, wallNow: Double, scale: Double) -> PodInput {
-        let nodeName = raw[path: "spec", "nodeName"]?.stringValue
-        let terminating = raw[path: "metadata", "deletionTimestamp"] != nil
-        let running = raw[path: "status", "phase"]?.stringValue == "Running" && !terminating
-        let conditions = raw[path: "status", "conditions"]?.arrayValue ?? []
-        let readyCondition = conditions.contains { $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True" }
+    static func pod(_ digest: PodDigest, failedNodes: Set<String>, wallNow: Double, scale: Double) -> PodInput {
         // A pod on a node whose kubelet stopped serves nothing, even before the node controller notices.
-        let nodeDown = nodeName.map(failedNodes.contains) ?? false
-        let started = raw[path: "status", "startTime"]?.stringValue.flatMap(Timestamp.parse)
-        return PodInput(name: raw[path: "metadata", "name"]?.stringValue ?? "",
-                        namespace: raw[path: "metadata", "namespace"]?.stringValue ?? "", nodeName: nodeName,
-                        labels: raw[path: "metadata", "labels"]?.objectValue ?? [:],
-                        creationTimestamp: raw[path: "metadata", "creationTimestamp"]?.stringValue,
-                        running: running && !nodeDown, ready: running && readyCondition && !nodeDown,
-                        startedAgo: started.map { max(0, (wallNow - $0) * scale) } ?? 0,
-                        containers: ContainerResources.fromPodSpec(raw["spec"]))
+        let nodeDown = digest.nodeName.map(failedNodes.contains) ?? false
+        return PodInput(name: digest.name, namespace: digest.namespace, nodeName: digest.nodeName, labels: digest.labels,
+                        creationTimestamp: digest.creationTimestamp, running: digest.running && !nodeDown,
+                        ready: digest.running && digest.readyCondition && !nodeDown,
+                        startedAgo: digest.startTime.map { max(0, (wallNow - $0) * scale) } ?? 0,
+                        containers: digest.containers)
     }
 
     static func node(_ raw: JSON) -> NodeInput {

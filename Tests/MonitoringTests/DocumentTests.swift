@@ -1,5 +1,6 @@
 import ClusterSim
 import KubeJSON
+import KubeStore
 import XCTest
 @testable import Monitoring
 
@@ -87,5 +88,32 @@ final class DocumentTests: XCTestCase {
         XCTAssertEqual(w.template.first?.memoryRequestMiB, 512)
         XCTAssertEqual(snapshot.nodes.first?.allocatableMemoryMiB, 8192)
         XCTAssertEqual(snapshot.nodes.last?.failed, true)
+    }
+}
+
+final class PodDigestTests: XCTestCase {
+    func stored(_ name: String, revision: Int64, phase: String) -> StoredObject {
+        let pod: JSON = ["apiVersion": "v1", "kind": "Pod",
+                         "metadata": ["name": .string(name), "namespace": "default", "labels": ["app": "web"]],
+                         "spec": ["nodeName": "node-1", "containers": [["name": "c", "image": "nginx",
+                                                                         "resources": ["requests": ["cpu": "250m"]]]]],
+                         "status": ["phase": .string(phase), "conditions": [["type": "Ready", "status": "True"]]]]
+        return StoredObject(key: ObjectKey(resource: "/pods", namespace: "default", name: name), revision: revision,
+                            bytes: pod.serialized(), attributes: ObjectAttributes())
+    }
+
+    func testDigestsFollowRevisionsAndForgetDeletedPods() {
+        let cache = PodDigestCache()
+        let first = cache.digests(of: [stored("a", revision: 1, phase: "Pending"), stored("b", revision: 2, phase: "Running")])
+        XCTAssertEqual(first.map(\.name), ["a", "b"])
+        XCTAssertEqual(first.map(\.running), [false, true])
+        XCTAssertEqual(first[0].containers.first?.cpuRequestMilli, 250)
+        XCTAssertNotNil(first[0].bare, "a pod without a controller is a service of its own")
+        // Same revision: the earlier digest stands (even if handed different bytes); a new revision is re-read.
+        let second = cache.digests(of: [stored("a", revision: 1, phase: "Running"), stored("b", revision: 3, phase: "Failed")])
+        XCTAssertEqual(second.map(\.running), [false, false])
+        // A pod gone from the list is forgotten: it comes back parsed afresh.
+        _ = cache.digests(of: [stored("b", revision: 3, phase: "Failed")])
+        XCTAssertEqual(cache.digests(of: [stored("a", revision: 1, phase: "Running")]).first?.running, true)
     }
 }

@@ -85,6 +85,13 @@ public final class ClusterClient: Sendable {
         return snapshot.items.map { $0.json() }
     }
 
+    /// The stored objects of a resource, unparsed: for readers that parse only what changed.
+    public func listStored(_ ref: ResourceRef, namespace: String? = nil) -> [StoredObject] {
+        guard let type = try? type(ref),
+              let snapshot = try? api.list(type: type, namespace: namespace, labelSelector: nil, fieldSelector: nil) else { return [] }
+        return snapshot.items
+    }
+
     @discardableResult
     public func create(_ ref: ResourceRef, namespace: String = "", _ object: JSON) async throws(APIError) -> JSON {
         let outcome = try await api.create(type: try type(ref), namespace: namespace, object: object, options: writeOptions)
