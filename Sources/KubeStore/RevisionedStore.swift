@@ -18,7 +18,7 @@ public struct WatchHistory: Sendable, Equatable {
 /// writes into one durable transaction, and a watch log fanned out to subscribers after each commit.
 public final class RevisionedStore: Store {
     struct State {
-        var objects: [String: [ObjectKey: StoredObject]] = [:]
+        var objects: [String: ResourceIndex] = [:]
         var log = WatchLog()
         var watchers: [String: [Int: WatchSubscription]] = [:]
         var revision: Int64 = 0
@@ -41,10 +41,12 @@ public final class RevisionedStore: Store {
         let persisted = try driver.load()
         state.withLock { state in
             var latest: [ObjectKey: StoredObject] = [:]
+            var byResource: [String: [StoredObject]] = [:]
             for object in persisted.objects {
-                state.objects[object.key.resource, default: [:]][object.key] = object
+                byResource[object.key.resource, default: []].append(object)
                 latest[object.key] = object
             }
+            state.objects = byResource.mapValues { ResourceIndex(loading: $0) }
             // Rebuild each event's previous state by walking the log in order; share bytes with live objects.
             var previous: [ObjectKey: StoredObject] = [:]
             for change in persisted.events {
@@ -77,8 +79,7 @@ public final class RevisionedStore: Store {
     public func list(resource: String, namespace: String?, atRevision target: Int64?) throws(StoreError) -> ListSnapshot {
         let result: Result<ListSnapshot, StoreError> = state.withLock { state in
             let current = state.revision
-            var items = Array((state.objects[resource] ?? [:]).values)
-            if let namespace { items.removeAll { $0.key.namespace != namespace } }
+            let items = state.objects[resource]?.sorted(namespace: namespace) ?? []
             guard let target, target != current else {
                 return .success(ListSnapshot(revision: current, items: items))
             }
@@ -99,11 +100,10 @@ public final class RevisionedStore: Store {
                     byKey[key] = previous
                 }
             }
-            return .success(ListSnapshot(revision: target, items: Array(byKey.values)))
+            // Only a past revision needs sorting: the live index is kept in order.
+            return .success(ListSnapshot(revision: target, items: byKey.values.sorted { $0.key < $1.key }))
         }
-        var snapshot = try result.get()
-        snapshot.items.sort { $0.key < $1.key }
-        return snapshot
+        return try result.get()
     }
 
     public func watch(resource: String, namespace: String?, fromRevision: Int64?, bufferLimit: Int) throws(StoreError) -> WatchSubscription {
@@ -117,9 +117,7 @@ public final class RevisionedStore: Store {
                 }
                 start = .replay(replay)
             } else {
-                var items = Array((state.objects[resource] ?? [:]).values)
-                if let namespace { items.removeAll { $0.key.namespace != namespace } }
-                items.sort { $0.key < $1.key }
+                let items = state.objects[resource]?.sorted(namespace: namespace) ?? []
                 start = .snapshot(ListSnapshot(revision: state.revision, items: items))
             }
             state.nextWatcherID += 1
@@ -241,9 +239,9 @@ public final class RevisionedStore: Store {
             for event in events {
                 let key = event.object.key
                 if event.type == .deleted {
-                    state.objects[key.resource]?[key] = nil
+                    state.objects[key.resource]?.remove(key)
                 } else {
-                    state.objects[key.resource, default: [:]][key] = event.object
+                    state.objects[key.resource, default: ResourceIndex()].upsert(event.object)
                 }
                 state.log.append(event)
                 let watchers = state.watchers[key.resource].map { $0.map { (id: $0.key, watcher: $0.value) } } ?? []

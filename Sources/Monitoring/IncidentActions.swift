@@ -165,14 +165,13 @@ extension MonitoringEngine {
 
     /// Draws the random incidents due since the last tick and starts them. Targets are user services only: the
     /// simulated control plane has no pods to crash.
-    func startRandomIncidents(until now: Double) async {
+    func startRandomIncidents(until now: Double, snapshot: ClusterSnapshot) async {
         let from = state.withLock { s -> Double in
             let from = s.scheduledThrough
             s.scheduledThrough = max(now, from)
             return from
         }
         guard now > from else { return }
-        let snapshot = self.snapshot()
         let targets = MonitoringModel.keyed(snapshot.workloads).map(\.key)
         for var incident in schedule.incidents(from: from, to: now, services: targets) {
             if incident.type == .podCrash {

@@ -215,8 +215,11 @@ public final class MonitoringEngine: Sendable {
     public func tick() async {
         let now = clock.now()
         await resolveExpired(at: now)
-        await startRandomIncidents(until: now)
-        record(snapshot(), at: now)
+        // One read of the cluster per tick: it is the expensive part on a large cluster. An incident started now
+        // shows in the next tick's point.
+        let snapshot = self.snapshot()
+        await startRandomIncidents(until: now, snapshot: snapshot)
+        record(snapshot, at: now)
     }
 
     /// Samples every `sampleInterval` simulated seconds until the task is cancelled.

@@ -44,26 +44,28 @@ public struct PodDigest: Sendable {
     }
 }
 
-/// Pod digests by key, reused while the pod's revision is unchanged. Derived data only: rebuilt from the API on
-/// every snapshot, never consulted instead of it.
+/// Pod digests by stored object: an unchanged pod is the very same `StoredObject` from one list to the next, so
+/// its identity is the cache key (cheaper to hash than the object's key); the entry holds the object, so its
+/// address cannot be reused while the entry lives. Derived data only, rebuilt from each list.
 final class PodDigestCache: Sendable {
-    private let entries = Mutex<[ObjectKey: (revision: Int64, digest: PodDigest)]>([:])
+    private struct Entry: Sendable {
+        let object: StoredObject
+        let digest: PodDigest
+    }
+
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
 
     /// The digests of `pods`, parsing only those new or changed since the last call; pods gone are forgotten.
     func digests(of pods: [StoredObject]) -> [PodDigest] {
         let known = entries.withLock { $0 }
-        var next: [ObjectKey: (revision: Int64, digest: PodDigest)] = [:]
+        var next: [ObjectIdentifier: Entry] = [:]
         next.reserveCapacity(pods.count)
         var out: [PodDigest] = []
         out.reserveCapacity(pods.count)
         for pod in pods {
-            let digest: PodDigest
-            if let entry = known[pod.key], entry.revision == pod.revision {
-                digest = entry.digest
-            } else {
-                digest = PodDigest(pod.json())
-            }
-            next[pod.key] = (pod.revision, digest)
+            let id = ObjectIdentifier(pod)
+            let digest = known[id]?.digest ?? PodDigest(pod.json())
+            next[id] = Entry(object: pod, digest: digest)
             out.append(digest)
         }
         entries.withLock { $0 = next }

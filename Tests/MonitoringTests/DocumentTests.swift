@@ -109,11 +109,12 @@ final class PodDigestTests: XCTestCase {
         XCTAssertEqual(first.map(\.running), [false, true])
         XCTAssertEqual(first[0].containers.first?.cpuRequestMilli, 250)
         XCTAssertNotNil(first[0].bare, "a pod without a controller is a service of its own")
-        // Same revision: the earlier digest stands (even if handed different bytes); a new revision is re-read.
-        let second = cache.digests(of: [stored("a", revision: 1, phase: "Running"), stored("b", revision: 3, phase: "Failed")])
+        // The same stored object: the earlier digest stands (the store hands out the same instance until the pod
+        // changes); a new object for the pod is read afresh.
+        let a = stored("a", revision: 1, phase: "Pending")
+        XCTAssertEqual(cache.digests(of: [a]).first?.running, false)
+        let second = cache.digests(of: [a, stored("b", revision: 3, phase: "Failed")])
         XCTAssertEqual(second.map(\.running), [false, false])
-        // A pod gone from the list is forgotten: it comes back parsed afresh.
-        _ = cache.digests(of: [stored("b", revision: 3, phase: "Failed")])
-        XCTAssertEqual(cache.digests(of: [stored("a", revision: 1, phase: "Running")]).first?.running, true)
+        XCTAssertEqual(cache.digests(of: [stored("a", revision: 4, phase: "Running")]).first?.running, true)
     }
 }
