@@ -51,7 +51,12 @@ struct KubeResponder: HTTPResponder {
             let buffer = try await request.collectBody(upTo: KubeAPIServer.maxBodySize)
             body = Array(buffer.readableBytesView)
         } catch {
-            return (.error(.tooLarge(limit: KubeAPIServer.maxBodySize)), nil)
+            let limit = KubeAPIServer.maxBodySize
+            // The ECP-AI and monitoring endpoints answer in their own error shape, the Kubernetes API with a Status.
+            if ecp != nil, ECPCompatHandler.serves(path: request.uri.path) || MonitoringRoutes.serves(path: request.uri.path) {
+                return (MonitoringRoutes.error(413, "request body too large", "the limit is \(limit) bytes (3 MiB)"), nil)
+            }
+            return (.error(.tooLarge(limit: limit)), nil)
         }
         var user = UserInfo.anonymousAdmin
         if let authenticator {

@@ -52,6 +52,11 @@ struct MonitoringRoutes: Sendable {
         }
     }
 
+    /// The paths `handle` may answer (for choosing the error shape before a request is read).
+    static func serves(path: String) -> Bool {
+        ["/monitoring", "/sla", "/simulator", "/ws"].contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
     static func json(_ status: Int, _ body: JSON) -> APIResponse {
         APIResponse(status: status, body: .bytes(body.serialized()))
     }
