@@ -127,41 +127,38 @@ public final class RequestMetrics: Sendable {
     /// non-resource endpoints, in Prometheus text.
     public func prometheus() -> String {
         let (resources, endpoints) = state.withLock { ($0.resources, $0.endpoints) }
-        var text = "# HELP apiserver_request_total Requests to resource paths, by verb, resource and HTTP code.\n"
-        text += "# TYPE apiserver_request_total counter\n"
-        let sortedResources = resources.sorted { lhs, rhs in
+        let resourceSeries = resources.sorted { lhs, rhs in
             (lhs.key.group, lhs.key.resource, lhs.key.subresource, lhs.key.verb)
                 < (rhs.key.group, rhs.key.resource, rhs.key.subresource, rhs.key.verb)
+        }.map { key, series in
+            ("verb=\"\(key.verb)\",group=\"\(key.group)\",version=\"\(key.version)\",resource=\"\(key.resource)\",subresource=\"\(key.subresource)\"", series)
         }
-        func labels(_ key: Key) -> String {
-            "verb=\"\(key.verb)\",group=\"\(key.group)\",version=\"\(key.version)\",resource=\"\(key.resource)\",subresource=\"\(key.subresource)\""
-        }
-        for (key, series) in sortedResources {
-            for (code, count) in series.codes.sorted(by: { $0.key < $1.key }) {
-                text += "apiserver_request_total{\(labels(key)),code=\"\(code)\"} \(count)\n"
-            }
-        }
-        text += "# HELP apiserver_request_duration_seconds Time to answer short (non-watch) requests to resource paths.\n"
-        text += "# TYPE apiserver_request_duration_seconds histogram\n"
-        for (key, series) in sortedResources where series.latencyCount > 0 {
-            text += Self.histogram("apiserver_request_duration_seconds", labels(key), series)
-        }
-        let sortedEndpoints = endpoints.sorted { $0.key < $1.key }
-        func endpointLabels(_ key: String) -> String {
+        let endpointSeries = endpoints.sorted { $0.key < $1.key }.map { key, series in
             let parts = key.split(separator: " ", maxSplits: 1)
-            return "method=\"\(parts.first ?? "")\",endpoint=\"\(parts.count > 1 ? parts[1] : "")\""
+            return ("method=\"\(parts.first ?? "")\",endpoint=\"\(parts.count > 1 ? parts[1] : "")\"", series)
         }
-        text += "# HELP k8s_simulator_http_requests_total Requests to non-resource endpoints (ECP-AI, monitoring, discovery, health).\n"
-        text += "# TYPE k8s_simulator_http_requests_total counter\n"
-        for (key, series) in sortedEndpoints {
+        return Self.family(counter: "apiserver_request_total", "Requests to resource paths, by verb, resource and HTTP code.",
+                           histogram: "apiserver_request_duration_seconds",
+                           "Time to answer short (non-watch) requests to resource paths.", resourceSeries)
+            + Self.family(counter: "k8s_simulator_http_requests_total",
+                          "Requests to non-resource endpoints (ECP-AI, monitoring, discovery, health).",
+                          histogram: "k8s_simulator_http_request_duration_seconds",
+                          "Time to answer requests to non-resource endpoints.", endpointSeries)
+    }
+
+    /// A counter by code and a latency histogram over the same labelled series.
+    private static func family(counter: String, _ counterHelp: String, histogram name: String, _ histogramHelp: String,
+                               _ series: [(labels: String, series: Series)]) -> String
+    {
+        var text = "# HELP \(counter) \(counterHelp)\n# TYPE \(counter) counter\n"
+        for (labels, series) in series {
             for (code, count) in series.codes.sorted(by: { $0.key < $1.key }) {
-                text += "k8s_simulator_http_requests_total{\(endpointLabels(key)),code=\"\(code)\"} \(count)\n"
+                text += "\(counter){\(labels),code=\"\(code)\"} \(count)\n"
             }
         }
-        text += "# HELP k8s_simulator_http_request_duration_seconds Time to answer requests to non-resource endpoints.\n"
-        text += "# TYPE k8s_simulator_http_request_duration_seconds histogram\n"
-        for (key, series) in sortedEndpoints where series.latencyCount > 0 {
-            text += Self.histogram("k8s_simulator_http_request_duration_seconds", endpointLabels(key), series)
+        text += "# HELP \(name) \(histogramHelp)\n# TYPE \(name) histogram\n"
+        for (labels, series) in series where series.latencyCount > 0 {
+            text += histogram(name, labels, series)
         }
         return text
     }
