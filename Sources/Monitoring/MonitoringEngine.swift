@@ -75,11 +75,13 @@ public final class MonitoringEngine: Sendable {
     }
 
     /// Every service's metrics now (control plane first).
-    public func services(_ snapshot: ClusterSnapshot? = nil, at t: Double? = nil) -> [ServiceMetrics] {
+    /// `perPod: false` for readings that need only each service's totals (health, SLA points).
+    public func services(_ snapshot: ClusterSnapshot? = nil, at t: Double? = nil, perPod: Bool = true) -> [ServiceMetrics] {
         let now = t ?? clock.now()
         let incidents = state.withLock { $0.incidents }
         return model.evaluate(snapshot ?? self.snapshot(), at: now, incidents: incidents,
-                              controlPlaneUptime: now - startedAt, apiServerTraffic: client.api.requestMetrics.recent())
+                              controlPlaneUptime: now - startedAt, apiServerTraffic: client.api.requestMetrics.recent(),
+                              perPod: perPod)
     }
 
     /// Whether anything in the cluster carries the tenant's label (a tenant may have deployed only Services or
@@ -100,7 +102,7 @@ public final class MonitoringEngine: Sendable {
         let snapshot = self.snapshot()
         let now = clock.now()
         sampleIfNeeded(snapshot, at: now)
-        var services = self.services(snapshot, at: now)
+        var services = self.services(snapshot, at: now, perPod: false)
         var window: SLAWindow
         if let tenant {
             guard tenantExists(tenant, in: snapshot) else { return nil }
@@ -189,7 +191,7 @@ public final class MonitoringEngine: Sendable {
 
     /// Records one SLA data point (global and per tenant) at `t` from `snapshot`.
     func record(_ snapshot: ClusterSnapshot, at t: Double) {
-        let services = self.services(snapshot, at: t)
+        let services = self.services(snapshot, at: t, perPod: false)
         let healthy = MonitoringModel.pointIsHealthy(services)
         var perTenant: [String: Bool] = [:]
         for service in services {

@@ -33,14 +33,15 @@ public struct MonitoringModel: Sendable {
     /// `apiServerTraffic`, when given, is what the simulator's own listeners served in the last minute: the
     /// simulated `kube-apiserver` reports it on top of the in-cluster traffic the model derives.
     public func evaluate(_ snapshot: ClusterSnapshot, at t: Double, incidents: [Incident],
-                         controlPlaneUptime: Double, apiServerTraffic: RequestMetrics.Recent? = nil) -> [ServiceMetrics]
+                         controlPlaneUptime: Double, apiServerTraffic: RequestMetrics.Recent? = nil,
+                         perPod: Bool = true) -> [ServiceMetrics]
     {
         let controlPlane = ControlPlane.workloads(nodes: snapshot.nodes.count, pods: snapshot.pods.count,
                                                   uptime: controlPlaneUptime)
         return Self.keyed(controlPlane + snapshot.workloads).map { entry in
             let effects = Incident.effects(on: entry.key, namespace: entry.workload.namespace, name: entry.workload.name,
                                            incidents: incidents, at: t)
-            var metrics = service.evaluate(entry.workload, key: entry.key, at: t, effects: effects)
+            var metrics = service.evaluate(entry.workload, key: entry.key, at: t, effects: effects, perPod: perPod)
             if entry.workload.kind == "ControlPlane", entry.workload.name == "kube-apiserver", let apiServerTraffic {
                 Self.blend(&metrics, with: apiServerTraffic, effects: effects)
             }

@@ -39,8 +39,13 @@ public struct PodDigest: Sendable {
         startTime = raw[path: "status", "startTime"]?.stringValue.flatMap(Timestamp.parse)
         containers = ContainerResources.fromPodSpec(raw["spec"])
         controllerUID = ClusterSnapshot.controllerUID(raw)
-        bare = controllerUID == nil && !succeeded
-            ? ClusterSnapshot.workload(raw, kind: "Pod", desired: 1, pods: [], wallNow: 0, scale: 0) : nil
+        if controllerUID == nil && !succeeded {
+            var service = ClusterSnapshot.workload(raw, kind: "Pod", desired: 1, pods: [], wallNow: 0, scale: 0)
+            service.template = [] // the pod's own containers stand in at each snapshot
+            bare = service
+        } else {
+            bare = nil
+        }
     }
 }
 

@@ -101,8 +101,10 @@ public struct ServiceModel: Sendable {
         return request > 0 ? request * 2 : profile.idleMemoryMiB * 4
     }
 
+    /// `perPod: false` leaves `pods` empty: a health or SLA reading needs only the service's totals, and on a
+    /// large cluster the per-pod records are most of what a reading allocates.
     public func evaluate(_ workload: WorkloadInput, key: String, at t: Double,
-                         effects: IncidentEffects = IncidentEffects()) -> ServiceMetrics
+                         effects: IncidentEffects = IncidentEffects(), perPod: Bool = true) -> ServiceMetrics
     {
         let profile = workload.profile
         let series = workload.seriesKey
@@ -133,6 +135,7 @@ public struct ServiceModel: Sendable {
                 * (0.97 + 0.06 * random.unit("mem/\(pod.namespace)/\(pod.name)")), 0.95 * memCap)
             totalCPU += cpu
             totalMemory += memory
+            guard perPod else { continue }
             pods.append(PodUsage(name: pod.name, namespace: pod.namespace, nodeName: pod.nodeName,
                                  labels: pod.labels.compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } },
                                  creationTimestamp: pod.creationTimestamp,
