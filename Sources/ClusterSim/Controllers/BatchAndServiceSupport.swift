@@ -275,3 +275,30 @@ enum BatchAndServiceLoop {
         }
     }
 }
+
+/// What every queue-driven controller holds: its context, its work queue and the timers that requeue keys.
+struct QueuedControllerCore: Sendable {
+    let context: ControllerContext
+    let queue: WorkQueue
+    let timers: BatchAndServiceTimers
+
+    init(context: ControllerContext) {
+        self.context = context
+        queue = WorkQueue(clock: context.clock)
+        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
+    }
+}
+
+/// A controller built on `QueuedControllerCore`; its memberwise `init(core:)` is all it needs to declare.
+protocol QueuedController: Controller {
+    var core: QueuedControllerCore { get }
+    init(core: QueuedControllerCore)
+}
+
+extension QueuedController {
+    init(context: ControllerContext) { self.init(core: QueuedControllerCore(context: context)) }
+    var context: ControllerContext { core.context }
+    var queue: WorkQueue { core.queue }
+    var timers: BatchAndServiceTimers { core.timers }
+    var client: ClusterClient { core.context.client }
+}

@@ -6,7 +6,7 @@ import Synchronization
 /// Jobs at scheduled times, honouring startingDeadlineSeconds, concurrencyPolicy and suspend, keeps
 /// `status.active`, lastScheduleTime and lastSuccessfulTime, trims finished jobs to the history limits, and
 /// sleeps until the next activation.
-struct CronJobController: Controller {
+struct CronJobController: QueuedController {
     static let name = "cronjob"
     static let component = "cronjob-controller"
     /// Requeue a little after the activation so `now` has passed it (nextScheduleDelta).
@@ -14,21 +14,11 @@ struct CronJobController: Controller {
     private typealias Kit = BatchAndServiceKit
     private typealias Schedule = CronJobSchedule
 
-    let context: ControllerContext
-    let queue: WorkQueue
-    let timers: BatchAndServiceTimers
+    let core: QueuedControllerCore
     /// Simulated instants at which CronJobs created while this controller runs were first seen: creation
     /// timestamps are whole wall seconds, which at a high time scale blur into minutes of simulated time.
     let firstSeen = CronJobFirstSeen()
     let startedAt = Timestamp.now()
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
 
     func run() async {
         await BatchAndServiceLoop.run([

@@ -4,23 +4,13 @@ import KubeJSON
 /// kube-controller-manager's daemonset controller: one pod per eligible node, pinned to it by a required
 /// `matchFields metadata.name` node affinity so the scheduler binds it, replaced node by node on template
 /// changes within maxUnavailable / maxSurge, with the status `kubectl rollout status ds` reads.
-struct DaemonSetController: Controller {
+struct DaemonSetController: QueuedController {
     static let name = "daemonset"
     static let component = "daemonset-controller"
     private typealias Kit = BatchAndServiceKit
     private typealias Nodes = DaemonSetNodes
 
-    let context: ControllerContext
-    let queue: WorkQueue
-    let timers: BatchAndServiceTimers
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
+    let core: QueuedControllerCore
 
     func run() async {
         await BatchAndServiceLoop.run([

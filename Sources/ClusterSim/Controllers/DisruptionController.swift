@@ -4,25 +4,15 @@ import KubeJSON
 /// kube-controller-manager's disruption controller: PodDisruptionBudget status (expected, desired and
 /// current healthy pods, disruptions allowed, the DisruptionAllowed condition), with expected pods taken
 /// from the pods' controllers when the budget is a percentage or maxUnavailable.
-struct DisruptionController: Controller {
+struct DisruptionController: QueuedController {
     static let name = "disruption"
     static let component = "controllermanager"
     /// How long an eviction recorded in disruptedPods is honoured before the pod must be seen deleting.
     static let deletionTimeout = 120.0
     private typealias Kit = BatchAndServiceKit
 
-    let context: ControllerContext
-    let queue: WorkQueue
+    let core: QueuedControllerCore
     let index = BatchAndServiceSelectorIndex()
-    let timers: BatchAndServiceTimers
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
 
     func run() async {
         await BatchAndServiceLoop.run([

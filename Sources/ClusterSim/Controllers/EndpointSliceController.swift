@@ -5,7 +5,7 @@ import KubeJSON
 /// with a selector, one group per distinct port set, including terminating pods with their ready / serving /
 /// terminating conditions. Endpoints stay in the slice that already holds them, so a change rewrites only
 /// the slices it touches; a service without endpoints keeps one empty placeholder slice.
-struct EndpointSliceController: Controller {
+struct EndpointSliceController: QueuedController {
     static let name = "endpointslice"
     static let managedBy = "endpointslice-controller.k8s.io"
     static let serviceNameLabel = "kubernetes.io/service-name"
@@ -14,18 +14,8 @@ struct EndpointSliceController: Controller {
     private typealias Kit = BatchAndServiceKit
     private typealias Shared = BatchAndServiceEndpoints
 
-    let context: ControllerContext
-    let queue: WorkQueue
+    let core: QueuedControllerCore
     let index = BatchAndServiceSelectorIndex()
-    let timers: BatchAndServiceTimers
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
 
     func run() async {
         await BatchAndServiceLoop.run([

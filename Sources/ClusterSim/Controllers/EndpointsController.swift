@@ -4,7 +4,7 @@ import KubeJSON
 /// kube-controller-manager's endpoints controller: an Endpoints object per Service with a selector, whose
 /// subsets list ready pods under `addresses` and the others under `notReadyAddresses`, grouped by the ports
 /// they resolve to (RepackSubsets), capped at 1000 addresses as upstream truncates.
-struct EndpointsController: Controller {
+struct EndpointsController: QueuedController {
     static let name = "endpoint"
     static let component = "endpoint-controller"
     static let maxCapacity = 1000
@@ -13,18 +13,8 @@ struct EndpointsController: Controller {
     private typealias Kit = BatchAndServiceKit
     private typealias Shared = BatchAndServiceEndpoints
 
-    let context: ControllerContext
-    let queue: WorkQueue
+    let core: QueuedControllerCore
     let index = BatchAndServiceSelectorIndex()
-    let timers: BatchAndServiceTimers
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
 
     func run() async {
         await BatchAndServiceLoop.run([

@@ -6,24 +6,14 @@ import KubeJSON
 /// parallelism, backoffLimit, Indexed mode, activeDeadlineSeconds, suspend, and the interim
 /// SuccessCriteriaMet / FailureTarget conditions before Complete / Failed (1.31+). Finished jobs with
 /// ttlSecondsAfterFinished are deleted as the ttl-after-finished controller does.
-struct JobController: Controller {
+struct JobController: QueuedController {
     static let name = "job"
     static let component = "job-controller"
     typealias Kit = BatchAndServiceKit
     typealias Track = JobTracking
 
-    let context: ControllerContext
-    let queue: WorkQueue
-    let timers: BatchAndServiceTimers
+    let core: QueuedControllerCore
     let backoff = BatchAndServiceMemo<JobBackoffRecord>()
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
 
     func run() async {
         await BatchAndServiceLoop.run([

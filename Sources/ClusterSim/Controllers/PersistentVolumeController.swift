@@ -5,26 +5,16 @@ import KubeJSON
 /// StorageClass `standard`, claims without a class given the default one, unbound claims bound to a matching
 /// available volume or to a freshly provisioned `pvc-<uid>`, and released volumes reclaimed by their policy.
 /// Claim keys carry their namespace; volume keys have none.
-struct PersistentVolumeController: Controller {
+struct PersistentVolumeController: QueuedController {
     static let name = "persistentvolume-binder"
     static let component = "persistentvolume-controller"
     private typealias Kit = BatchAndServiceKit
     private typealias Binding = PersistentVolumeBinding
 
-    let context: ControllerContext
-    let queue: WorkQueue
-    let timers: BatchAndServiceTimers
+    let core: QueuedControllerCore
     /// Nodes of scheduled pods using a claim that waits for its first consumer (the scheduler's volume
     /// binder would write them as the selected-node annotation).
     let consumers = BatchAndServiceMemo<String>()
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
 
     func run() async {
         await ensureDefaultClass()

@@ -4,23 +4,13 @@ import KubeJSON
 /// kube-controller-manager's statefulset controller: stable pod names `<set>-<ordinal>`, claims from
 /// volumeClaimTemplates created before each pod, OrderedReady (one ordinal at a time, waiting for Running and
 /// Ready) or Parallel management, and RollingUpdate from the highest ordinal down to the partition.
-struct StatefulSetController: Controller {
+struct StatefulSetController: QueuedController {
     static let name = "statefulset"
     static let component = "statefulset-controller"
     private typealias Kit = BatchAndServiceKit
     private typealias Pods = StatefulSetPods
 
-    let context: ControllerContext
-    let queue: WorkQueue
-    let timers: BatchAndServiceTimers
-
-    init(context: ControllerContext) {
-        self.context = context
-        queue = WorkQueue(clock: context.clock)
-        timers = BatchAndServiceTimers(queue: queue, clock: context.clock)
-    }
-
-    var client: ClusterClient { context.client }
+    let core: QueuedControllerCore
 
     func run() async {
         await BatchAndServiceLoop.run([
