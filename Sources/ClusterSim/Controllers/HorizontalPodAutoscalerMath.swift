@@ -324,27 +324,30 @@ enum HorizontalPodAutoscalerMath {
     }
 
     static func scaleUpLimit(_ history: History, current: Int, rules: ScalingRules, now: Double) -> Int {
-        if rules.selectPolicy == "Disabled" { return current }
-        var result: Int?
-        for policy in rules.policies {
-            let start = current - change(in: policy.periodSeconds, history.scaleUps, now: now)
-                + change(in: policy.periodSeconds, history.scaleDowns, now: now)
-            let proposed = policy.type == "Pods" ? start + policy.value
-                : Int((Double(start) * (1 + Double(policy.value) / 100)).rounded(.up))
-            result = result.map { rules.selectPolicy == "Min" ? min($0, proposed) : max($0, proposed) } ?? proposed
-        }
-        return result ?? current
+        limit(history, current: current, rules: rules, now: now, up: true)
     }
 
     static func scaleDownLimit(_ history: History, current: Int, rules: ScalingRules, now: Double) -> Int {
+        limit(history, current: current, rules: rules, now: now, up: false)
+    }
+
+    /// calculateScaleUpLimitWithScalingRules and its scale-down twin: each policy allows a step from the size
+    /// the period started at; `Max` takes the most generous step (the largest size up, the smallest down).
+    private static func limit(_ history: History, current: Int, rules: ScalingRules, now: Double, up: Bool) -> Int {
         if rules.selectPolicy == "Disabled" { return current }
         var result: Int?
         for policy in rules.policies {
             let start = current - change(in: policy.periodSeconds, history.scaleUps, now: now)
                 + change(in: policy.periodSeconds, history.scaleDowns, now: now)
-            let proposed = policy.type == "Pods" ? start - policy.value
-                : Int(Double(start) * (1 - Double(policy.value) / 100))
-            result = result.map { rules.selectPolicy == "Min" ? max($0, proposed) : min($0, proposed) } ?? proposed
+            let proposed: Int
+            if up {
+                proposed = policy.type == "Pods" ? start + policy.value
+                    : Int((Double(start) * (1 + Double(policy.value) / 100)).rounded(.up))
+            } else {
+                proposed = policy.type == "Pods" ? start - policy.value : Int(Double(start) * (1 - Double(policy.value) / 100))
+            }
+            let larger = (rules.selectPolicy == "Min") != up
+            result = result.map { larger ? max($0, proposed) : min($0, proposed) } ?? proposed
         }
         return result ?? current
     }
