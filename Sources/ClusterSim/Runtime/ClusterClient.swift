@@ -79,16 +79,16 @@ public final class ClusterClient: Sendable {
     public func list(_ ref: ResourceRef, namespace: String? = nil, labelSelector: String? = nil,
                      fieldSelector: String? = nil) -> [JSON]
     {
+        listStored(ref, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector).map { $0.json() }
+    }
+
+    /// The same objects unparsed: for readers that parse only what changed.
+    public func listStored(_ ref: ResourceRef, namespace: String? = nil, labelSelector: String? = nil,
+                           fieldSelector: String? = nil) -> [StoredObject]
+    {
         guard let type = try? type(ref),
               let snapshot = try? api.list(type: type, namespace: namespace, labelSelector: labelSelector,
                                            fieldSelector: fieldSelector) else { return [] }
-        return snapshot.items.map { $0.json() }
-    }
-
-    /// The stored objects of a resource, unparsed: for readers that parse only what changed.
-    public func listStored(_ ref: ResourceRef, namespace: String? = nil) -> [StoredObject] {
-        guard let type = try? type(ref),
-              let snapshot = try? api.list(type: type, namespace: namespace, labelSelector: nil, fieldSelector: nil) else { return [] }
         return snapshot.items
     }
 
