@@ -226,15 +226,8 @@ public final class MonitoringEngine: Sendable {
 
     /// Samples every `sampleInterval` simulated seconds until the task is cancelled.
     public func run() async {
-        var lastTrim = ContinuousClock.now
         while !Task.isCancelled {
             await tick()
-            // A tick over a large cluster allocates and frees a lot at once; hand the freed pages back now and
-            // then, or the resident set keeps the high-water mark of the biggest tick.
-            if ContinuousClock.now - lastTrim > .seconds(5) {
-                MemoryTrim.releaseFreePages()
-                lastTrim = ContinuousClock.now
-            }
             do { try await clock.sleep(sampleInterval) } catch { return }
         }
     }

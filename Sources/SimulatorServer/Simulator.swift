@@ -104,6 +104,7 @@ public final class Simulator: Sendable {
                                           incidentRatePerHour: configuration.incidentRatePerHour)
         api.setMetricsSource(monitoring)
         let webSockets = WebSocketCounter()
+        let routes = MonitoringRoutes(engine: monitoring)
         var webSocket = MonitoringWebSocket(engine: monitoring, connections: webSockets)
         webSocket.stalledWriteLimit = .milliseconds(Int(configuration.webSocketStallTimeout * 1000))
         var ecpConfiguration = ECPConfiguration()
@@ -113,7 +114,7 @@ public final class Simulator: Sendable {
                                    configuration: ecpConfiguration)
         if configuration.port != 0 {
             services.append(Application(
-                responder: KubeResponder(api: api, authenticator: nil, monitoring: MonitoringRoutes(engine: monitoring), ecp: ecp),
+                responder: KubeResponder(api: api, authenticator: nil, monitoring: routes, ecp: ecp),
                 server: webSocket.server,
                 configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port)),
                 onServerRunning: { [logger, configuration] _ in
@@ -123,7 +124,7 @@ public final class Simulator: Sendable {
         }
         if configuration.monitoringPort != 0 {
             services.append(Application(
-                responder: MonitoringResponder(routes: MonitoringRoutes(engine: monitoring), api: api, webSockets: webSockets),
+                responder: MonitoringResponder(routes: routes, api: api, webSockets: webSockets),
                 server: webSocket.server,
                 configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.monitoringPort)),
                 onServerRunning: { [logger, configuration] _ in
@@ -156,6 +157,7 @@ public final class Simulator: Sendable {
         }
         services.append(SimulationService(simulation: simulation))
         services.append(MonitoringService(engine: monitoring))
+        services.append(HeapTrimService())
         if !services.isEmpty {
             let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                           gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
