@@ -34,8 +34,8 @@ struct KubeResponder: HTTPResponder {
         let started = ContinuousClock.now
         var request = request
         let (response, apiRequest) = try await answer(&request, context: context)
-        api.requestMetrics.record(request: apiRequest, method: request.method.rawValue, path: request.uri.path,
-                                  status: response.status, started: started, registry: api.registry)
+        api.requestMetrics.record(request: apiRequest, response: response, method: request.method.rawValue,
+                                  path: request.uri.path, status: response.status, started: started, registry: api.registry)
         return Self.response(response, request: request)
     }
 
@@ -107,14 +107,21 @@ struct KubeResponder: HTTPResponder {
 }
 
 extension RequestMetrics {
-    /// Records one answered request; streamed answers (watches, followed logs) count without a duration.
-    func record(request: APIRequest?, method: String, path: String, status: Int, started: ContinuousClock.Instant,
-                registry: ResourceRegistry)
+    /// Records one answered request; streamed answers (watches, followed logs) count without a duration. The
+    /// path is parsed here only when the API did not route it to a resource (errors, other endpoints).
+    func record(request: APIRequest?, response: APIResponse?, method: String, path: String, status: Int,
+                started: ContinuousClock.Instant, registry: ResourceRegistry)
     {
         let elapsed = ContinuousClock.now - started
-        let watch = request?.queryValue("watch").map { $0 == "true" || $0 == "1" } ?? false
-        let info = RequestInfo.parse(method: method, path: path, watchParam: watch)
-        let known = info.map { registry.lookup(group: $0.group, version: $0.version, resource: $0.resource) != nil } ?? false
+        let info: RequestInfo?
+        let known: Bool
+        if let routed = response?.requestInfo {
+            (info, known) = (routed, true)
+        } else {
+            let watch = request?.queryValue("watch").map { $0 == "true" || $0 == "1" } ?? false
+            info = RequestInfo.parse(method: method, path: path, watchParam: watch)
+            known = info.map { registry.lookup(group: $0.group, version: $0.version, resource: $0.resource) != nil } ?? false
+        }
         let longRunning = info?.verb == "watch" || (info?.subresource == "log" && request?.queryValue("follow") == "true")
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         record(info: info, known: known, endpoint: info == nil ? RequestMetrics.endpoint(path: path) : nil, method: method,

@@ -28,7 +28,7 @@ struct MonitoringRoutes: Sendable {
             return Self.json(200, sla)
         case ("GET", _) where MonitoringWebSocket.tenant(path: path) != nil:
             // Only a request the WebSocket upgrade turned down gets here.
-            guard MonitoringWebSocket.interval(query: request.queryValue("interval").map { "interval=\($0)" }) != nil else {
+            guard MonitoringWebSocket.interval(request.queryValue("interval")) != nil else {
                 return Self.error(400, "invalid interval", "interval must be a number of seconds between "
                     + "\(MonitoringWebSocket.intervalRange.lowerBound) and \(MonitoringWebSocket.intervalRange.upperBound)")
             }
@@ -89,7 +89,7 @@ struct MonitoringResponder: HTTPResponder {
     func respond(to request: Request, context: KubeRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         let response = try await answer(to: request)
-        api.requestMetrics.record(request: nil, method: request.method.rawValue, path: request.uri.path,
+        api.requestMetrics.record(request: nil, response: nil, method: request.method.rawValue, path: request.uri.path,
                                   status: response.status.code, started: started, registry: api.registry)
         return response
     }

@@ -43,9 +43,9 @@ struct MonitoringWebSocket: Sendable {
         return .some(tenant.removingPercentEncoding ?? tenant)
     }
 
-    /// The `interval` query value, when it is a number in range; nil (a 400) otherwise.
-    static func interval(query: String?) -> Double? {
-        let value = query.flatMap { APIRequest.parseQuery($0).last(where: { $0.0 == "interval" })?.1 }
+    /// The seconds an `interval` query value asks for (the default without one); nil, a 400, when it is not a
+    /// number in range.
+    static func interval(_ value: String?) -> Double? {
         guard let value else { return defaultInterval }
         guard let seconds = Double(value), intervalRange.contains(seconds) else { return nil }
         return seconds
@@ -60,7 +60,8 @@ struct MonitoringWebSocket: Sendable {
 
     func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) -> ShouldUpgradeResult<Handler> {
         let (path, query) = Self.split(request.path ?? "")
-        guard let tenant = Self.tenant(path: path), let interval = Self.interval(query: query) else { return .dontUpgrade }
+        let requested = query.flatMap { APIRequest.parseQuery($0).last(where: { $0.name == "interval" })?.value }
+        guard let tenant = Self.tenant(path: path), let interval = Self.interval(requested) else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, context in
             connections.opened()
             defer { connections.closed() }

@@ -30,7 +30,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Seconds a `/ws/monitoring` client may leave a message unread before it is dropped.
     public var webSocketStallTimeout = 10.0
     /// Random incidents per simulated hour (`--incident-rate`).
-    public var incidentRatePerHour = IncidentRateDefault.perHour
+    public var incidentRatePerHour = Self.defaultIncidentRatePerHour
+    public static let defaultIncidentRatePerHour = IncidentSchedule.defaultRatePerHour
 
     public init() {}
 
@@ -49,9 +50,4 @@ public struct SimulatorConfiguration: Sendable {
         }
         return nil
     }
-}
-
-/// The default of `--incident-rate`, re-exported so the command line need not import the monitoring module.
-public enum IncidentRateDefault {
-    public static let perHour = IncidentSchedule.defaultRatePerHour
 }

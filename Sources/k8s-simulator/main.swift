@@ -84,7 +84,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Random incidents (latency spikes, error bursts, pod crashes) per simulated hour; 0 for none.",
                                discussion: "The default, about five a simulated day, keeps a day within the 99.5 % SLA."))
-    var incidentRate = IncidentRateDefault.perHour
+    var incidentRate = SimulatorConfiguration.defaultIncidentRatePerHour
 
     @Option(help: "Controllers to run, comma separated: * for all, -name to switch one off.")
     var controllers = "*"

@@ -89,6 +89,9 @@ public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: Body
+    /// The resource request this answers, when the API routed it to a served resource (for request metrics,
+    /// so the listener need not parse the path again).
+    public var requestInfo: RequestInfo?
 
     public init(status: Int, contentType: String = "application/json", headers: [(name: String, value: String)] = [],
                 body: Body)

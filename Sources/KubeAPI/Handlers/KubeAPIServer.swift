@@ -70,7 +70,9 @@ public final class KubeAPIServer: Sendable {
         guard let type = registry.lookup(group: info.group, version: info.version, resource: info.resource) else {
             throw .notFoundPath()
         }
-        return try await serve(request, info: info, type: type)
+        var response = try await serve(request, info: info, type: type)
+        response.requestInfo = info
+        return response
     }
 
     func serve(_ request: APIRequest, info: RequestInfo, type: ResourceType) async throws(APIError) -> APIResponse {
